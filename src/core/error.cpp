@@ -1,0 +1,121 @@
+#include "core/error.hpp"
+
+#include <array>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <cctype>
+
+namespace ciamd {
+namespace {
+
+struct Entry {
+  ErrorCode id;
+  ErrorInfo info;
+};
+
+// The Chinese messages of the first block are the customer's own wording.
+constexpr std::array kCatalog{
+    Entry{ErrorCode::kDeviceInfoIncomplete,
+          {"IDAAS.SDK.PARAM.0001", 400, "Device information is incomplete", "设备信息不完整"}},
+    Entry{ErrorCode::kClientIdEmpty,
+          {"IDAAS.SDK.PARAM.0002", 400, "clientId cannot be empty", "clientId不能为空"}},
+    Entry{ErrorCode::kAppNotRegistered,
+          {"IDAAS.SDK.PARAM.0003", 400, "The app is not registered, please register the app first",
+           "应用未注册,请先注册应用"}},
+    Entry{ErrorCode::kWechatCodeEmpty,
+          {"IDAAS.SDK.PARAM.0011", 400, "WeChat authorization code cannot be empty",
+           "微信授权码不能为空"}},
+    Entry{ErrorCode::kWeiboTokenEmpty,
+          {"IDAAS.SDK.PARAM.0026", 400, "Weibo access token cannot be empty",
+           "微博授权令牌不能为空"}},
+    Entry{ErrorCode::kWeiboUidEmpty,
+          {"IDAAS.SDK.PARAM.0027", 400, "Weibo user ID cannot be empty", "微博用户ID不能为空"}},
+    Entry{ErrorCode::kUserNotFound, {"IDAAS.SDK.USER.0001", 400, "User not found", "用户不存在"}},
+    Entry{ErrorCode::kUserDisabled,
+          {"IDAAS.SDK.USER.0039", 400, "User is disabled", "用户已被禁用"}},
+    Entry{ErrorCode::kStateTokenInvalid,
+          {"IDAAS.SDK.COMMON.1007", 400, "state_token parameter error", "state_token参数错误"}},
+    Entry{ErrorCode::kSystemBusy,
+          {"IDAAS.SDK.COM.0002", 500, "System busy, please try again later",
+           "系统繁忙,请稍后再试"}},
+    Entry{ErrorCode::kSessionTokenInvalid,
+          {"IDAAS.SDK.PARAM.0023", 400, "Invalid or expired session token",
+           "会话令牌无效或已过期"}},
+    Entry{ErrorCode::kCodeSendFailed,
+          {"IDAAS.SDK.CAPTCHA.0006", 400, "Failed to send verification code", "验证码发送失败"}},
+    Entry{ErrorCode::kCodeIncorrect,
+          {"IDAAS.SDK.CAPTCHA.0007", 400, "Incorrect verification code", "验证码错误"}},
+    Entry{ErrorCode::kMiniProgramCallFailed,
+          {"IDAAS.SDK.LOGIN.1001", 400, "WeChat mini program API call failed",
+           "微信小程序接口调用失败"}},
+    Entry{ErrorCode::kBodyNotJson,
+          {"IDAAS.SDK.PARAM.0101", 400, "Request body is not valid JSON", "请求体不是合法的JSON"}},
+    Entry{ErrorCode::kBodyNotObject,
+          {"IDAAS.SDK.PARAM.0102", 400, "Request body must be a JSON object",
+           "请求体必须是JSON对象"}},
+    Entry{ErrorCode::kContentTypeNotJson,
+          {"IDAAS.SDK.PARAM.0103", 400, "Content-Type must be application/json",
+           "Content-Type必须为application/json"}},
+    Entry{ErrorCode::kBodyTooLarge,
+          {"IDAAS.SDK.PARAM.0104", 400, "Request body is too large", "请求体过大"}},
+    Entry{ErrorCode::kHeaderTooLarge,
+          {"IDAAS.SDK.PARAM.0105", 400, "Request headers are too large", "请求头过大"}},
+    Entry{ErrorCode::kParamWrongType,
+          {"IDAAS.SDK.PARAM.0106", 400, "A request parameter has the wrong type",
+           "请求参数类型错误"}},
+    Entry{ErrorCode::kRequestTimeout,
+          {"IDAAS.SDK.PARAM.0107", 400, "The request was not received in time",
+           "请求接收超时"}},
+    Entry{ErrorCode::kMalformedRequest,
+          {"IDAAS.SDK.PARAM.0108", 400, "Malformed HTTP request", "HTTP请求格式错误"}},
+    Entry{ErrorCode::kWechatCodeInvalid,
+          {"IDAAS.SDK.LOGIN.1002", 400, "WeChat authorization code is invalid, expired or used",
+           "微信授权码无效、已过期或已被使用"}},
+    Entry{ErrorCode::kNotFound,
+          {"IDAAS.SDK.COMMON.0404", 404, "No such API endpoint", "接口不存在"}},
+    Entry{ErrorCode::kMethodNotAllowed,
+          {"IDAAS.SDK.COMMON.0405", 405, "HTTP method not allowed for this endpoint",
+           "该接口不支持此HTTP方法"}},
+};
+
+constexpr bool catalog_is_in_enum_order() {
+  for (std::size_t i = 0; i < kCatalog.size(); ++i) {
+    if (static_cast<std::size_t>(kCatalog[i].id) != i) return false;
+  }
+  return true;
+}
+static_assert(catalog_is_in_enum_order(), "kCatalog must list ErrorCode values in order");
+
+constexpr auto make_code_list() {
+  std::array<ErrorCode, kCatalog.size()> out{};
+  for (std::size_t i = 0; i < kCatalog.size(); ++i) out[i] = kCatalog[i].id;
+  return out;
+}
+constexpr auto kCodeList = make_code_list();
+
+}  // namespace
+
+Language language_from_header(std::string_view x_l) {
+  if (x_l.size() < 2) return Language::kEnglish;
+  const bool zh = std::tolower(static_cast<unsigned char>(x_l[0])) == 'z' &&
+                  std::tolower(static_cast<unsigned char>(x_l[1])) == 'h';
+  if (!zh) return Language::kEnglish;
+  if (x_l.size() == 2 || x_l[2] == '-' || x_l[2] == '_') return Language::kChinese;
+  return Language::kEnglish;
+}
+
+const ErrorInfo& error_info(ErrorCode code) {
+  return kCatalog[static_cast<std::size_t>(code)].info;
+}
+
+std::span<const ErrorCode> all_error_codes() { return kCodeList; }
+
+std::string render_error_body(ErrorCode code, Language lang) {
+  const ErrorInfo& info = error_info(code);
+  boost::json::object body;
+  body["error_code"] = info.code;
+  body["error_msg"] = info.message(lang);
+  return boost::json::serialize(body);
+}
+
+}  // namespace ciamd

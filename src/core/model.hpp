@@ -1,0 +1,139 @@
+// core/model: the domain types every layer speaks. Plain values; no I/O.
+//
+// Times are Unix seconds (int64). Phone numbers are E.164 ("+8615907132852"); the API renders them
+// as "+86-15907132852". Provider app secrets are held in memory in clear and stored encrypted.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ciamd {
+
+using UnixSeconds = std::int64_t;
+
+// What a social login does with an identity that no user is linked to yet.
+enum class UnboundPolicy { kRegister, kBind, kAutoCreate, kReject };
+// Who may log in to an application.
+enum class AccessPolicy { kAll, kAssigned };
+// When an application asks for a second factor.
+enum class MfaPolicy { kOff, kAlways, kNewDevice };
+// How a pending social identity proves which user it belongs to.
+enum class BindMethod { kVerifyPhone, kVerifyEmail };
+
+std::string_view to_string(UnboundPolicy p);
+std::string_view to_string(AccessPolicy p);
+std::string_view to_string(MfaPolicy p);
+std::string_view to_string(BindMethod m);  // "VERIFY_PHONE", "VERIFY_EMAIL"
+std::optional<UnboundPolicy> parse_unbound_policy(std::string_view s);  // "register", ...
+std::optional<AccessPolicy> parse_access_policy(std::string_view s);    // "all", "assigned"
+std::optional<MfaPolicy> parse_mfa_policy(std::string_view s);          // "off", "always", ...
+std::optional<BindMethod> parse_bind_method(std::string_view s);        // "VERIFY_PHONE", ...
+// "VERIFY_PHONE,VERIFY_EMAIL" -> list; nullopt when any item is unknown or the list is empty.
+std::optional<std::vector<BindMethod>> parse_bind_methods(std::string_view csv);
+
+struct WechatCredentials {
+  std::string appid;
+  std::string secret;
+  bool configured() const { return !appid.empty() && !secret.empty(); }
+};
+
+// Defaults from API.md: WeChat sessions live 5 days, Weibo 7, id_tokens 5 minutes.
+inline constexpr std::int64_t kDefaultWechatSessionTtl = 432000;
+inline constexpr std::int64_t kDefaultWeiboSessionTtl = 604800;
+inline constexpr std::int64_t kDefaultIdTokenTtl = 300;
+
+struct Application {
+  std::string client_id;
+  std::string name;
+  bool enabled = true;
+  UnboundPolicy unbound = UnboundPolicy::kRegister;
+  std::vector<BindMethod> bind_methods{BindMethod::kVerifyPhone, BindMethod::kVerifyEmail};
+  AccessPolicy access = AccessPolicy::kAll;
+  MfaPolicy mfa = MfaPolicy::kOff;
+  WechatCredentials wechat;
+  std::int64_t wechat_session_ttl = kDefaultWechatSessionTtl;
+  std::int64_t weibo_session_ttl = kDefaultWeiboSessionTtl;
+  std::int64_t id_token_ttl = kDefaultIdTokenTtl;
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+};
+
+enum class UserStatus { kActive, kDisabled };
+std::string_view to_string(UserStatus s);  // "active", "disabled"
+
+struct User {
+  std::string id;
+  std::string username;
+  std::string name;
+  std::string mobile;  // E.164 or empty
+  std::string email;   // lower case or empty
+  UserStatus status = UserStatus::kActive;
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+};
+
+// Provider names as stored.
+inline constexpr std::string_view kProviderWechat = "wechat";  // app and mini program share it
+inline constexpr std::string_view kProviderWeibo = "weibo";
+
+// A social identity. Keyed on (provider, provider_app_id, subject); WeChat's unionid is a second
+// key, unique when present, so one person across an Open Platform account's apps is one user.
+struct Identity {
+  std::string provider;
+  std::string provider_app_id;
+  std::string subject;  // openid or Weibo uid
+  std::string unionid;  // may be empty
+  std::string user_id;  // empty while pending (not linked)
+  std::string profile_json;  // the provider's profile, as a JSON object
+  UnixSeconds created_at = 0;
+};
+
+// A login session. Only the SHA-256 of the token is ever stored.
+struct Session {
+  std::string id;
+  std::string token_hash;
+  std::string user_id;
+  std::string client_id;
+  std::string provider;
+  std::string device_fingerprint;
+  UnixSeconds created_at = 0;
+  UnixSeconds expires_at = 0;
+  bool revoked = false;
+};
+
+// The server-side record behind a state token.
+enum class FlowKind { kSocialRegister, kSocialBind, kMfa };
+std::string_view to_string(FlowKind k);  // "social_register", "social_bind", "mfa"
+std::optional<FlowKind> parse_flow_kind(std::string_view s);
+
+struct FlowState {
+  std::string id;  // the state token's jti
+  FlowKind kind = FlowKind::kSocialRegister;
+  std::string client_id;
+  std::string provider;
+  Identity pending_identity;  // for bind/register flows
+  std::string user_id;        // for MFA flows
+  std::string device_fingerprint;
+  UnixSeconds created_at = 0;
+  UnixSeconds expires_at = 0;
+  bool consumed = false;
+};
+
+// One row of the audit trail.
+struct AuditEvent {
+  UnixSeconds at = 0;
+  std::string request_id;
+  std::string event;  // "login"
+  std::string client_id;
+  std::string provider;
+  std::string user_id;
+  std::string outcome;  // "SUCCESS", "USER_REGISTER", ..., or an error code
+  std::string device_fingerprint;
+  std::string peer_address;
+  std::string client_reported_ip;  // X-device-ip: recorded, never trusted
+};
+
+}  // namespace ciamd

@@ -1,0 +1,97 @@
+#include "core/phone.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace ciamd {
+namespace {
+
+// Every assigned two-digit country calling code; the rest of zone 2-9 uses three digits.
+constexpr std::array<std::string_view, 45> kTwoDigitCodes{
+    "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
+    "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
+    "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98", "99"};
+
+std::size_t country_code_length(std::string_view digits) {
+  if (digits.empty()) return 0;
+  if (digits[0] == '1' || digits[0] == '7') return 1;
+  if (digits.size() >= 2 &&
+      std::find(kTwoDigitCodes.begin(), kTwoDigitCodes.end(), digits.substr(0, 2)) !=
+          kTwoDigitCodes.end()) {
+    return 2;
+  }
+  return 3;
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool is_e164(std::string_view s) {
+  return s.size() >= 9 && s.size() <= 16 && s[0] == '+' && all_digits(s.substr(1));
+}
+
+}  // namespace
+
+std::optional<std::string> normalize_phone(std::string_view input) {
+  std::string digits;
+  bool plus = false;
+  for (char c : input) {
+    if (c >= '0' && c <= '9') {
+      digits.push_back(c);
+    } else if (c == '+' && digits.empty() && !plus) {
+      plus = true;
+    } else if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') {
+      continue;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!plus && digits.starts_with("00")) {
+    digits.erase(0, 2);
+    plus = true;
+  }
+  if (!plus) {
+    // A bare mainland China mobile number: 11 digits starting with 1.
+    if (digits.size() == 11 && digits[0] == '1') {
+      digits.insert(0, "86");
+    } else if (!(digits.size() == 13 && digits.starts_with("861"))) {
+      return std::nullopt;
+    }
+  }
+  if (digits.size() < 8 || digits.size() > 15 || digits[0] == '0') return std::nullopt;
+  if (digits.starts_with("86") && digits.size() == 13 && digits[2] != '1') return std::nullopt;
+  return "+" + digits;
+}
+
+std::string render_mobile(std::string_view e164) {
+  if (!is_e164(e164)) return std::string(e164);
+  const std::string_view digits = e164.substr(1);
+  const std::size_t cc = country_code_length(digits);
+  std::string out = "+";
+  out.append(digits.substr(0, cc));
+  out.push_back('-');
+  out.append(digits.substr(cc));
+  return out;
+}
+
+std::string mask_mobile(std::string_view e164) {
+  std::string rendered = render_mobile(e164);
+  const auto dash = rendered.find('-');
+  if (dash == std::string::npos) return rendered;
+  const std::size_t national = rendered.size() - dash - 1;
+  if (national < 7) return rendered;
+  // Keep the first three and the last four digits of the national number.
+  for (std::size_t i = dash + 4; i < rendered.size() - 4; ++i) rendered[i] = '*';
+  return rendered;
+}
+
+std::optional<std::string> phone_from_parts(std::string_view country_code,
+                                            std::string_view national_number) {
+  while (!country_code.empty() && country_code.front() == '+') country_code.remove_prefix(1);
+  if (!all_digits(country_code) || !all_digits(national_number)) return std::nullopt;
+  return normalize_phone("+" + std::string(country_code) + std::string(national_number));
+}
+
+}  // namespace ciamd

@@ -1,0 +1,31 @@
+// core/phone: phone numbers. Stored as E.164 ("+8615907132852"); shown as "+86-15907132852".
+//
+//   normalize_phone("159 0713 2852")      -> "+8615907132852"   (a bare 11-digit 1xx: China)
+//   normalize_phone("+86-15907132852")    -> "+8615907132852"
+//   normalize_phone("0086 15907132852")   -> "+8615907132852"
+//   render_mobile("+8615907132852")       -> "+86-15907132852"
+//   mask_mobile("+8615907132852")         -> "+86-159****2852"
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ciamd {
+
+// nullopt when the input is not a plausible phone number (8 to 15 digits with a country code).
+// Spaces, dashes, dots and parentheses are ignored.
+std::optional<std::string> normalize_phone(std::string_view input);
+
+// Splits an E.164 number at its country calling code (ITU: 1, 7, the assigned two-digit codes,
+// else three digits) and joins the parts with '-'. Returns the input unchanged if it is not E.164.
+std::string render_mobile(std::string_view e164);
+
+// As render_mobile, with the middle of the national number hidden.
+std::string mask_mobile(std::string_view e164);
+
+// "+8615907132852" from WeChat's purePhoneNumber "15907132852" and countryCode "86".
+std::optional<std::string> phone_from_parts(std::string_view country_code,
+                                            std::string_view national_number);
+
+}  // namespace ciamd

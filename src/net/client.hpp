@@ -1,0 +1,71 @@
+// net/client: an outbound HTTP/HTTPS client for calling providers. Certificate verification is
+// always on (system trust store, or the CA file the configuration names), SNI is sent, and idle
+// connections are reused per (scheme, host, port).
+//
+//   HttpClient client(runtime, ClientOptions{});
+//   ClientResponse r = co_await client.send({"GET", "https://api.weixin.qq.com/sns/...", {}, ""});
+//
+// Transport failures (DNS, connect, TLS, timeout, malformed response, response too large) throw
+// UpstreamError; any HTTP status is a normal ClientResponse.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "net/http.hpp"
+#include "net/task.hpp"
+
+namespace ciamd {
+
+class Runtime;
+
+struct ClientOptions {
+  std::string ca_file;  // extra trusted CA (PEM); empty: the system store only
+  std::chrono::milliseconds connect_timeout{3'000};
+  std::chrono::milliseconds request_timeout{5'000};  // write request + read response
+  std::size_t max_idle_per_host = 32;
+  std::chrono::seconds idle_keepalive{30};
+  std::size_t max_response_bytes = 1024 * 1024;
+};
+
+struct ClientRequest {
+  std::string method;  // "GET" or "POST"
+  std::string url;     // absolute http:// or https:// URL
+  Headers headers;
+  std::string body;
+};
+
+struct ClientResponse {
+  int status = 0;
+  Headers headers;
+  std::string body;
+};
+
+class UpstreamError : public std::runtime_error {
+ public:
+  enum class Kind { kConnect, kTls, kTimeout, kProtocol };
+  UpstreamError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+class HttpClient {
+ public:
+  HttpClient(Runtime& runtime, ClientOptions options);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  Task<ClientResponse> send(ClientRequest request);
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace ciamd

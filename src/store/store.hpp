@@ -1,0 +1,110 @@
+// store/store: what the rest of ciamd may ask of the database. Backends (store/sqlite, later
+// store/postgres) implement it; nothing outside store/ sees SQL.
+//
+// Calls block: call them from the BlockingPool, never from a network thread. They are safe to call
+// from several threads at once. Infrastructure failures throw StoreError. Provider secrets in
+// Application are clear text here; the backend seals them at rest with the Sealer it was given.
+//
+//   auto store = open_store("sqlite:///var/lib/ciamd/ciamd.db", sealer);
+//   store->migrate();
+//   LoginCommit c; c.new_user = user; c.new_identity = identity; c.session = session;
+//   if (store->commit_login(c) != CommitResult::kOk) ...
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.hpp"
+
+namespace ciamd {
+
+class Sealer;
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SigningKeyRecord {
+  std::string kid;
+  std::string algorithm;           // "RS256", "ES256"
+  std::string sealed_private_key;  // PEM sealed by the Sealer (AAD: the kid)
+  std::string state;               // "active", "retired"
+  UnixSeconds created_at = 0;
+  UnixSeconds retired_at = 0;  // 0 while active
+};
+
+// Everything one login outcome writes, applied in one transaction or not at all.
+struct LoginCommit {
+  std::optional<std::string> consume_flow_id;  // fails the commit if already consumed or expired
+  std::optional<User> new_user;
+  std::optional<Identity> new_identity;  // its user_id must be set
+  std::optional<Session> session;
+  std::optional<FlowState> new_flow;
+  UnixSeconds now = 0;
+};
+
+enum class CommitResult {
+  kOk,
+  kFlowNotUsable,    // consume_flow_id was consumed, expired or unknown
+  kIdentityTaken,    // the identity (or its unionid) is already linked
+  kUserConflict,     // new_user's id, username, mobile or email is taken
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Applies pending migrations (idempotent). Returns the schema version after.
+  virtual int migrate() = 0;
+  virtual int schema_version() = 0;
+
+  // Applications. create returns false when the client id exists.
+  virtual bool create_application(const Application& app) = 0;
+  virtual std::optional<Application> find_application(std::string_view client_id) = 0;
+  virtual std::vector<Application> list_applications() = 0;
+  virtual bool update_application(const Application& app) = 0;  // false: no such client id
+
+  // Users.
+  virtual std::optional<User> find_user(std::string_view user_id) = 0;
+  virtual std::optional<User> find_user_by_mobile(std::string_view e164) = 0;
+  virtual std::optional<User> find_user_by_email(std::string_view lower_email) = 0;
+  virtual std::vector<User> list_users(int limit, int offset) = 0;
+  virtual bool set_user_status(std::string_view user_id, UserStatus status, UnixSeconds now) = 0;
+
+  // Identities.
+  virtual std::optional<Identity> find_identity(std::string_view provider,
+                                                std::string_view provider_app_id,
+                                                std::string_view subject) = 0;
+  virtual std::optional<Identity> find_identity_by_unionid(std::string_view provider,
+                                                           std::string_view unionid) = 0;
+  virtual std::vector<Identity> list_identities(std::string_view user_id) = 0;
+
+  // Access-policy assignments. assign is idempotent; false when the user or app does not exist.
+  virtual bool assign_user(std::string_view client_id, std::string_view user_id) = 0;
+  virtual bool is_assigned(std::string_view client_id, std::string_view user_id) = 0;
+
+  // Sessions and flows.
+  virtual std::optional<Session> find_session_by_hash(std::string_view token_hash) = 0;
+  virtual std::optional<FlowState> find_flow_state(std::string_view flow_id) = 0;
+  virtual CommitResult commit_login(const LoginCommit& commit) = 0;
+
+  // Signing keys.
+  virtual std::vector<SigningKeyRecord> list_signing_keys() = 0;
+  virtual void insert_signing_key(const SigningKeyRecord& key) = 0;
+
+  // Audit trail (append only).
+  virtual void append_audit_event(const AuditEvent& event) = 0;
+  virtual std::vector<AuditEvent> recent_audit_events(int limit) = 0;
+};
+
+// Opens the backend the URL names: "sqlite:///absolute/path.db", "sqlite://relative.db" or
+// "sqlite::memory:". Throws StoreError for an unknown scheme or a database that cannot be opened.
+std::unique_ptr<Store> open_store(std::string_view url, const Sealer& sealer);
+
+}  // namespace ciamd

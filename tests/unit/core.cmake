@@ -1,0 +1,1 @@
+ciamd_test(core_test SOURCES unit/core_test.cpp DEPS ciamd_core)
