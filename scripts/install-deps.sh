@@ -9,7 +9,7 @@ packages=(
   libssl-dev libsqlite3-dev sqlite3
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
-  curl
+  curl jq
 )
 
 missing=()

@@ -71,11 +71,20 @@ constexpr std::array kCatalog{
     Entry{ErrorCode::kWechatCodeInvalid,
           {"IDAAS.SDK.LOGIN.1002", 400, "WeChat authorization code is invalid, expired or used",
            "微信授权码无效、已过期或已被使用"}},
+    Entry{ErrorCode::kLoginNotEnabled,
+          {"IDAAS.SDK.LOGIN.1003", 400, "This login method is not enabled for the application",
+           "该应用未启用此登录方式"}},
     Entry{ErrorCode::kNotFound,
           {"IDAAS.SDK.COMMON.0404", 404, "No such API endpoint", "接口不存在"}},
     Entry{ErrorCode::kMethodNotAllowed,
           {"IDAAS.SDK.COMMON.0405", 405, "HTTP method not allowed for this endpoint",
            "该接口不支持此HTTP方法"}},
+    Entry{ErrorCode::kAdminInvalidArgument,
+          {"IDAAS.ADMIN.PARAM.0001", 400, "Invalid argument", "参数无效"}},
+    Entry{ErrorCode::kAdminNotFound,
+          {"IDAAS.ADMIN.RESOURCE.0404", 404, "Resource not found", "资源不存在"}},
+    Entry{ErrorCode::kAdminConflict,
+          {"IDAAS.ADMIN.RESOURCE.0409", 409, "Resource already exists", "资源已存在"}},
 };
 
 constexpr bool catalog_is_in_enum_order() {

@@ -43,8 +43,13 @@ enum class ErrorCode {
   kRequestTimeout,         // IDAAS.SDK.PARAM.0107
   kMalformedRequest,       // IDAAS.SDK.PARAM.0108
   kWechatCodeInvalid,      // IDAAS.SDK.LOGIN.1002
+  kLoginNotEnabled,        // IDAAS.SDK.LOGIN.1003
   kNotFound,               // IDAAS.SDK.COMMON.0404 (404)
   kMethodNotAllowed,       // IDAAS.SDK.COMMON.0405 (405)
+  // Administration (CLI now, the admin API later); `detail` says what exactly.
+  kAdminInvalidArgument,   // IDAAS.ADMIN.PARAM.0001
+  kAdminNotFound,          // IDAAS.ADMIN.RESOURCE.0404 (404)
+  kAdminConflict,          // IDAAS.ADMIN.RESOURCE.0409 (409)
 };
 
 struct ErrorInfo {

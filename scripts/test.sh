@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite from a clean clone: installs what it needs, builds, runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+build_dir=${CIAMD_TEST_BUILD_DIR:-build}
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DCIAMD_BUILD_TESTS=ON >/dev/null
+cmake --build "$build_dir" -j"$(nproc)"
+cd "$build_dir"
+ctest --output-on-failure --no-tests=error -j"$(nproc)"

@@ -1,0 +1,54 @@
+#include "api/routes.hpp"
+
+#include "api/oauth2_keys/keys.hpp"
+#include "api/render.hpp"
+#include "api/sdk_login/wechat_login.hpp"
+
+namespace ciamd {
+namespace {
+
+template <class Fn>
+Handler bind(const ApiServices& api, Fn fn) {
+  return [&api, fn](const HttpRequest& http) { return fn(api, http); };
+}
+
+ErrorCode limit_code(LimitError e) {
+  switch (e) {
+    case LimitError::kHeaderTooLarge:
+      return ErrorCode::kHeaderTooLarge;
+    case LimitError::kBodyTooLarge:
+      return ErrorCode::kBodyTooLarge;
+    case LimitError::kTimeout:
+      return ErrorCode::kRequestTimeout;
+    case LimitError::kMalformed:
+      return ErrorCode::kMalformedRequest;
+  }
+  return ErrorCode::kMalformedRequest;
+}
+
+}  // namespace
+
+Router build_sdk_router(const ApiServices& api) {
+  Router r;
+  r.add("POST", "/api/v2/sdk/login/wechat", bind(api, handle_wechat_login));
+  r.add("GET", std::string(kJwksPath), bind(api, handle_jwks));
+  r.add("GET", "/.well-known/openid-configuration", bind(api, handle_openid_configuration));
+  r.on_miss([](const HttpRequest& http, RouteMiss miss) {
+    const ErrorCode code =
+        miss == RouteMiss::kWrongMethod ? ErrorCode::kMethodNotAllowed : ErrorCode::kNotFound;
+    return render_error(ApiError{code}, language_from_header(http.headers.get("X-L")),
+                        http.request_id);
+  });
+  return r;
+}
+
+void install_error_renderers(ServerOptions& options) {
+  options.render_limit_error = [](LimitError e, std::string_view x_l) {
+    return render_error(ApiError{limit_code(e)}, language_from_header(x_l), "");
+  };
+  options.render_internal_error = [](std::string_view x_l) {
+    return render_error(ApiError{ErrorCode::kSystemBusy}, language_from_header(x_l), "");
+  };
+}
+
+}  // namespace ciamd

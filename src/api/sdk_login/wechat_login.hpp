@@ -1,0 +1,13 @@
+// api/sdk_login/wechat_login: POST /api/v2/sdk/login/wechat {"code"} (seed: wechat-login.txt).
+// The code from the WeChat SDK is exchanged server-side; the identity then follows SocialLogin.
+#pragma once
+
+#include "api/services.hpp"
+#include "net/http.hpp"
+#include "net/task.hpp"
+
+namespace ciamd {
+
+Task<HttpResponse> handle_wechat_login(const ApiServices& api, const HttpRequest& http);
+
+}  // namespace ciamd

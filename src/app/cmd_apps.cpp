@@ -1,0 +1,154 @@
+// `ciamd app ...`: register and manage applications (the same flows/admin the admin API uses).
+#include <CLI/CLI.hpp>
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "core/clock.hpp"
+#include "app/context.hpp"
+#include "app/json_out.hpp"
+#include "flows/admin.hpp"
+
+namespace ciamd {
+namespace {
+
+// The option values of one invocation; `changes()` keeps only the options that were given.
+struct AppOptions {
+  std::string client_id, name, unbound, bind_methods, access, mfa, wechat_appid, wechat_secret;
+  std::int64_t id_token_ttl = 0, wechat_session_ttl = 0, weibo_session_ttl = 0;
+  std::vector<std::pair<CLI::Option*, std::function<void(AppChanges&)>>> given;
+
+  template <class T>
+  void add(CLI::App* cmd, const std::string& flag, T& value, const std::string& help,
+           std::optional<T> AppChanges::*field) {
+    CLI::Option* opt = cmd->add_option(flag, value, help);
+    given.emplace_back(opt, [&value, field](AppChanges& c) { c.*field = value; });
+  }
+
+  void add_all(CLI::App* cmd) {
+    add(cmd, "--name", name, "Display name", &AppChanges::name);
+    add(cmd, "--unbound", unbound, "register | bind | auto_create | reject", &AppChanges::unbound);
+    add(cmd, "--bind-methods", bind_methods, "e.g. VERIFY_PHONE,VERIFY_EMAIL",
+        &AppChanges::bind_methods);
+    add(cmd, "--access", access, "all | assigned", &AppChanges::access);
+    add(cmd, "--mfa", mfa, "off | always | new_device", &AppChanges::mfa);
+    add(cmd, "--wechat-appid", wechat_appid, "WeChat Open Platform appid",
+        &AppChanges::wechat_appid);
+    add(cmd, "--wechat-secret", wechat_secret, "WeChat appsecret (stored encrypted)",
+        &AppChanges::wechat_secret);
+    add(cmd, "--id-token-ttl", id_token_ttl, "id_token lifetime, seconds",
+        &AppChanges::id_token_ttl);
+    add(cmd, "--wechat-session-ttl", wechat_session_ttl, "WeChat session lifetime, seconds",
+        &AppChanges::wechat_session_ttl);
+    add(cmd, "--weibo-session-ttl", weibo_session_ttl, "Weibo session lifetime, seconds",
+        &AppChanges::weibo_session_ttl);
+  }
+
+  AppChanges changes() const {
+    AppChanges c;
+    for (const auto& [opt, apply] : given) {
+      if (opt->count() > 0) apply(c);
+    }
+    return c;
+  }
+};
+
+void print_app(const Application& app, bool json) {
+  if (json) {
+    std::cout << boost::json::serialize(application_json(app)) << "\n";
+    return;
+  }
+  for (const auto& [key, value] : application_json(app)) {
+    std::cout << key << ": " << boost::json::serialize(value) << "\n";
+  }
+}
+
+// Prints the result or the error; sets the exit code.
+void finish(CliState& state, const Result<Application>& r, bool json) {
+  if (!r) {
+    std::cerr << error_info(r.error().code).code << ": " << r.error().detail << "\n";
+    state.exit_code = 1;
+    return;
+  }
+  print_app(r.value(), json);
+}
+
+}  // namespace
+
+void add_app_commands(CLI::App& cli, CliState& state) {
+  auto* app = cli.add_subcommand("app", "Manage applications");
+  app->require_subcommand(1);
+  auto json = std::make_shared<bool>(false);
+  app->add_flag("--json", *json, "Print JSON");
+
+  auto create_opts = std::make_shared<AppOptions>();
+  auto* create = app->add_subcommand("create", "Register an application");
+  create->add_option("--client-id", create_opts->client_id, "Client id (generated when absent)");
+  create_opts->add_all(create);
+  create->callback([&state, create_opts, json] {
+    AppContext ctx = open_context(state.config_path);
+    AppChanges c = create_opts->changes();
+    if (!create_opts->client_id.empty()) c.client_id = create_opts->client_id;
+    finish(state, create_application(*ctx.store, c, system_now()), *json);
+  });
+
+  auto update_opts = std::make_shared<AppOptions>();
+  auto* update = app->add_subcommand("update", "Change an application");
+  update->add_option("client_id", update_opts->client_id)->required();
+  update_opts->add_all(update);
+  update->callback([&state, update_opts, json] {
+    AppContext ctx = open_context(state.config_path);
+    finish(state,
+           update_application(*ctx.store, update_opts->client_id, update_opts->changes(),
+                              system_now()),
+           *json);
+  });
+
+  auto client_id = std::make_shared<std::string>();
+  auto* show = app->add_subcommand("show", "Show an application");
+  show->add_option("client_id", *client_id)->required();
+  show->callback([&state, client_id, json] {
+    AppContext ctx = open_context(state.config_path);
+    finish(state, get_application(*ctx.store, *client_id), *json);
+  });
+
+  auto* disable = app->add_subcommand("disable", "Disable an application");
+  disable->add_option("client_id", *client_id)->required();
+  disable->callback([&state, client_id, json] {
+    AppContext ctx = open_context(state.config_path);
+    AppChanges c;
+    c.enabled = false;
+    finish(state, update_application(*ctx.store, *client_id, c, system_now()), *json);
+  });
+
+  auto* list = app->add_subcommand("list", "List applications");
+  list->callback([&state, json] {
+    AppContext ctx = open_context(state.config_path);
+    boost::json::array all;
+    for (const Application& a : ctx.store->list_applications()) {
+      if (*json) {
+        all.push_back(application_json(a));
+      } else {
+        std::cout << a.client_id << "  " << a.name << (a.enabled ? "" : "  (disabled)") << "\n";
+      }
+    }
+    if (*json) std::cout << boost::json::serialize(all) << "\n";
+  });
+
+  auto user_id = std::make_shared<std::string>();
+  auto* assign = app->add_subcommand("assign", "Assign a user to an application");
+  assign->add_option("client_id", *client_id)->required();
+  assign->add_option("--user", *user_id, "User id")->required();
+  assign->callback([&state, client_id, user_id] {
+    AppContext ctx = open_context(state.config_path);
+    Result<Done> r = assign_user_to_application(*ctx.store, *client_id, *user_id);
+    if (!r) {
+      std::cerr << error_info(r.error().code).code << ": " << r.error().detail << "\n";
+      state.exit_code = 1;
+    }
+  });
+}
+
+}  // namespace ciamd

@@ -1,0 +1,69 @@
+// `ciamd migrate`, `ciamd master-key`, `ciamd token decode`.
+#include <CLI/CLI.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "app/context.hpp"
+#include "flows/signing_keys.hpp"
+#include "tokens/base64.hpp"
+#include "tokens/crypto.hpp"
+#include "tokens/jws.hpp"
+#include "tokens/key_ring.hpp"
+
+namespace ciamd {
+namespace {
+
+// Prints a JWT's header and claims (the `api` claim unpacked) and whether one of this server's
+// keys signed it. For people reading tokens by hand; relying parties verify against the JWKS.
+void decode_token(CliState& state, const std::string& token) {
+  std::optional<JwsParts> parts = jws_decode_unverified(token);
+  if (!parts) {
+    std::cerr << "not a compact JWS\n";
+    state.exit_code = 1;
+    return;
+  }
+  boost::system::error_code ec;
+  boost::json::value claims = boost::json::parse(parts->payload, ec);
+  if (ec || !claims.is_object()) {
+    std::cerr << "the payload is not a JSON object\n";
+    state.exit_code = 1;
+    return;
+  }
+  if (auto* api = claims.as_object().if_contains("api"); api && api->is_string()) {
+    boost::json::value unpacked = boost::json::parse(api->as_string(), ec);
+    if (!ec) claims.as_object()["api"] = unpacked;
+  }
+  std::cout << "header: " << boost::json::serialize(parts->header) << "\n";
+  std::cout << "claims: " << boost::json::serialize(claims) << "\n";
+  AppContext ctx = open_context(state.config_path);
+  KeyRing ring;
+  load_signing_keys(*ctx.store, *ctx.sealer, ring, system_now);
+  const bool valid = ring.verify(token).has_value();
+  std::cout << "signature: " << (valid ? "valid (signed by this server)" : "NOT valid") << "\n";
+  if (!valid) state.exit_code = 1;
+}
+
+}  // namespace
+
+void add_misc_commands(CLI::App& cli, CliState& state) {
+  auto* migrate = cli.add_subcommand("migrate", "Apply pending database migrations");
+  migrate->callback([&state] {
+    AppContext ctx = open_context(state.config_path);
+    std::cout << "schema version " << ctx.store->schema_version() << "\n";
+  });
+
+  auto* master_key = cli.add_subcommand("master-key", "Print a new random master key (base64)");
+  master_key->callback([] { std::cout << base64_encode(crypto::random_bytes(32)) << "\n"; });
+
+  auto* token = cli.add_subcommand("token", "Inspect tokens");
+  token->require_subcommand(1);
+  auto jwt = std::make_shared<std::string>();
+  auto* decode = token->add_subcommand("decode", "Show a JWT's claims and check its signature");
+  decode->add_option("jwt", *jwt, "The id_token")->required();
+  decode->callback([&state, jwt] { decode_token(state, *jwt); });
+}
+
+}  // namespace ciamd

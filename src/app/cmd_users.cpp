@@ -1,0 +1,81 @@
+// `ciamd user ...`: find and help users.
+#include <CLI/CLI.hpp>
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "core/clock.hpp"
+#include "app/context.hpp"
+#include "app/json_out.hpp"
+#include "flows/admin.hpp"
+
+namespace ciamd {
+namespace {
+
+void print_user(const User& user, bool json) {
+  if (json) {
+    std::cout << boost::json::serialize(user_json(user)) << "\n";
+    return;
+  }
+  for (const auto& [key, value] : user_json(user)) {
+    std::cout << key << ": " << boost::json::serialize(value) << "\n";
+  }
+}
+
+void finish(CliState& state, const Result<User>& r, bool json) {
+  if (!r) {
+    std::cerr << error_info(r.error().code).code << ": " << r.error().detail << "\n";
+    state.exit_code = 1;
+    return;
+  }
+  print_user(r.value(), json);
+}
+
+}  // namespace
+
+void add_user_commands(CLI::App& cli, CliState& state) {
+  auto* user = cli.add_subcommand("user", "Find and manage users");
+  user->require_subcommand(1);
+  auto json = std::make_shared<bool>(false);
+  user->add_flag("--json", *json, "Print JSON");
+
+  auto limit = std::make_shared<int>(100);
+  auto offset = std::make_shared<int>(0);
+  auto* list = user->add_subcommand("list", "List users, oldest first");
+  list->add_option("--limit", *limit, "At most this many (1-1000)")->check(CLI::Range(1, 1000));
+  list->add_option("--offset", *offset, "Skip this many")->check(CLI::NonNegativeNumber);
+  list->callback([&state, json, limit, offset] {
+    AppContext ctx = open_context(state.config_path);
+    boost::json::array all;
+    for (const User& u : ctx.store->list_users(*limit, *offset)) {
+      if (*json) {
+        all.push_back(user_json(u));
+      } else {
+        std::cout << u.id << "  " << u.username << "  " << to_string(u.status) << "\n";
+      }
+    }
+    if (*json) std::cout << boost::json::serialize(all) << "\n";
+  });
+
+  auto user_id = std::make_shared<std::string>();
+  auto* show = user->add_subcommand("show", "Show a user");
+  show->add_option("user_id", *user_id)->required();
+  show->callback([&state, json, user_id] {
+    AppContext ctx = open_context(state.config_path);
+    finish(state, get_user(*ctx.store, *user_id), *json);
+  });
+
+  for (const bool enable : {false, true}) {
+    auto* cmd = user->add_subcommand(enable ? "enable" : "disable",
+                                     enable ? "Let a user log in again" : "Stop a user logging in");
+    cmd->add_option("user_id", *user_id)->required();
+    cmd->callback([&state, json, user_id, enable] {
+      AppContext ctx = open_context(state.config_path);
+      finish(state, set_user_enabled(*ctx.store, *user_id, enable, system_now()), *json);
+    });
+  }
+}
+
+}  // namespace ciamd

@@ -1,0 +1,23 @@
+// app/commands: the `ciamd` subcommands. Each add_* registers its commands on the CLI11 app; the
+// callbacks read the shared options and run the same flows the HTTP handlers use.
+#pragma once
+
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace ciamd {
+
+struct CliState {
+  std::string config_path;  // --config FILE (or CIAMD_CONFIG)
+  int exit_code = 0;
+};
+
+void add_serve_command(CLI::App& cli, CliState& state);
+void add_app_commands(CLI::App& cli, CliState& state);
+void add_user_commands(CLI::App& cli, CliState& state);
+void add_misc_commands(CLI::App& cli, CliState& state);  // migrate, master-key, token decode
+
+}  // namespace ciamd

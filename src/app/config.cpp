@@ -1,0 +1,198 @@
+#include "app/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <variant>
+
+#include "tokens/base64.hpp"
+
+namespace ciamd {
+namespace {
+
+using Slot = std::variant<std::string*, std::int64_t*>;
+
+struct Field {
+  ConfigKey name;
+  Slot (*slot)(Config&);
+  std::int64_t min = 0;  // for integers
+  std::int64_t max = 0;
+};
+
+// The single list of keys: the TOML reader, the environment reader and the docs test use it.
+const std::vector<Field>& fields() {
+  static const std::vector<Field> kFields{
+      {{"server", "listen"}, [](Config& c) -> Slot { return &c.server.listen; }},
+      {{"server", "threads"}, [](Config& c) -> Slot { return &c.server.threads; }, 0, 256},
+      {{"server", "blocking_threads"},
+       [](Config& c) -> Slot { return &c.server.blocking_threads; }, 1, 256},
+      {{"server", "max_header_bytes"},
+       [](Config& c) -> Slot { return &c.server.max_header_bytes; }, 1024, 1 << 20},
+      {{"server", "max_body_bytes"},
+       [](Config& c) -> Slot { return &c.server.max_body_bytes; }, 1024, 16 << 20},
+      {{"server", "read_timeout_ms"},
+       [](Config& c) -> Slot { return &c.server.read_timeout_ms; }, 100, 600'000},
+      {{"server", "idle_timeout_ms"},
+       [](Config& c) -> Slot { return &c.server.idle_timeout_ms; }, 100, 3'600'000},
+      {{"server", "app_cache_ttl_ms"},
+       [](Config& c) -> Slot { return &c.server.app_cache_ttl_ms; }, 0, 3'600'000},
+      {{"database", "url"}, [](Config& c) -> Slot { return &c.database.url; }},
+      {{"upstream", "wechat_base_url"},
+       [](Config& c) -> Slot { return &c.upstream.wechat_base_url; }},
+      {{"upstream", "weibo_base_url"},
+       [](Config& c) -> Slot { return &c.upstream.weibo_base_url; }},
+      {{"upstream", "ca_file"}, [](Config& c) -> Slot { return &c.upstream.ca_file; }},
+      {{"upstream", "connect_timeout_ms"},
+       [](Config& c) -> Slot { return &c.upstream.connect_timeout_ms; }, 10, 60'000},
+      {{"upstream", "request_timeout_ms"},
+       [](Config& c) -> Slot { return &c.upstream.request_timeout_ms; }, 10, 120'000},
+      {{"tokens", "issuer"}, [](Config& c) -> Slot { return &c.tokens.issuer; }},
+      {{"tokens", "state_token_ttl"},
+       [](Config& c) -> Slot { return &c.tokens.state_token_ttl; }, 10, 86'400},
+      {{"security", "master_key"}, [](Config& c) -> Slot { return &c.security.master_key; }},
+      {{"security", "master_key_file"},
+       [](Config& c) -> Slot { return &c.security.master_key_file; }},
+      {{"log", "level"}, [](Config& c) -> Slot { return &c.log.level; }},
+  };
+  return kFields;
+}
+
+std::string where(const Field& f) {
+  return "[" + std::string(f.name.section) + "] " + std::string(f.name.key);
+}
+
+void set_from_text(Config& cfg, const Field& f, std::string_view text, const std::string& origin) {
+  Slot slot = f.slot(cfg);
+  if (auto* s = std::get_if<std::string*>(&slot)) {
+    **s = std::string(text);
+    return;
+  }
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    throw ConfigError(origin + ": " + where(f) + " must be an integer");
+  }
+  if (value < f.min || value > f.max) {
+    throw ConfigError(origin + ": " + where(f) + " must be between " + std::to_string(f.min) +
+                      " and " + std::to_string(f.max));
+  }
+  *std::get<std::int64_t*>(slot) = value;
+}
+
+const Field* find_field(std::string_view section, std::string_view key) {
+  for (const Field& f : fields()) {
+    if (f.name.section == section && f.name.key == key) return &f;
+  }
+  return nullptr;
+}
+
+void apply_file(Config& cfg, const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << path << ":" << e.source().begin.line << ": " << e.description();
+    throw ConfigError(msg.str());
+  }
+  for (const auto& [section_name, section_node] : root) {
+    const auto* section = section_node.as_table();
+    if (section == nullptr) {
+      throw ConfigError(path + ": top-level key '" + std::string(section_name.str()) +
+                        "' is not a [section]");
+    }
+    for (const auto& [key_name, value] : *section) {
+      const Field* f = find_field(section_name.str(), key_name.str());
+      if (f == nullptr) {
+        throw ConfigError(path + ": unknown key [" + std::string(section_name.str()) + "] " +
+                          std::string(key_name.str()));
+      }
+      if (const auto* s = value.as_string()) {
+        set_from_text(cfg, *f, s->get(), path);
+      } else if (const auto* i = value.as_integer()) {
+        set_from_text(cfg, *f, std::to_string(i->get()), path);
+      } else {
+        throw ConfigError(path + ": " + where(*f) + " must be a string or an integer");
+      }
+    }
+  }
+}
+
+void apply_environment(Config& cfg) {
+  for (const Field& f : fields()) {
+    const std::string name = env_name(f.name);
+    if (const char* value = std::getenv(name.c_str())) set_from_text(cfg, f, value, name);
+  }
+}
+
+}  // namespace
+
+std::string env_name(const ConfigKey& key) {
+  std::string name = "CIAMD_" + std::string(key.section) + "_" + std::string(key.key);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return name;
+}
+
+std::vector<ConfigKey> config_keys() {
+  std::vector<ConfigKey> keys;
+  for (const Field& f : fields()) keys.push_back(f.name);
+  return keys;
+}
+
+ListenAddress parse_listen(std::string_view listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    throw ConfigError("listen address '" + std::string(listen) + "' is not host:port");
+  }
+  std::string_view host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string_view port_text = listen.substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+    throw ConfigError("listen address '" + std::string(listen) + "' has a bad port");
+  }
+  return ListenAddress{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+std::string master_key_bytes(const Config& cfg) {
+  std::string text = cfg.security.master_key;
+  std::string origin = "[security] master_key";
+  if (text.empty() && !cfg.security.master_key_file.empty()) {
+    std::ifstream in(cfg.security.master_key_file);
+    if (!in) throw ConfigError("cannot read " + cfg.security.master_key_file);
+    std::getline(in, text);
+    origin = cfg.security.master_key_file;
+  }
+  text.erase(std::remove_if(text.begin(), text.end(),
+                            [](unsigned char c) { return std::isspace(c); }),
+             text.end());
+  if (text.empty()) {
+    throw ConfigError(
+        "no master key: set [security] master_key or master_key_file (or "
+        "CIAMD_SECURITY_MASTER_KEY); `ciamd master-key` prints a new one");
+  }
+  std::optional<std::string> key = base64_decode(text);
+  if (!key || key->size() != 32) {
+    throw ConfigError(origin + " must be the base64 encoding of exactly 32 bytes");
+  }
+  return std::move(*key);
+}
+
+Config load_config(const std::string& path) {
+  Config cfg;
+  if (!path.empty()) apply_file(cfg, path);
+  apply_environment(cfg);
+  parse_listen(cfg.server.listen);
+  return cfg;
+}
+
+}  // namespace ciamd

@@ -1,0 +1,80 @@
+// app/config: the server's configuration. A TOML file, then environment overrides: every key
+// `[section] key` can be set by `CIAMD_<SECTION>_<KEY>` (upper case), e.g. `[server] listen` by
+// CIAMD_SERVER_LISTEN. Unknown keys and malformed values are errors, so a typo cannot silently
+// fall back to a default. docs/configuration.md documents every key in config_keys().
+//
+//   Config cfg = load_config("/etc/ciamd/ciamd.toml");   // throws ConfigError
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ciamd {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Config {
+  struct Server {
+    std::string listen = "127.0.0.1:8080";
+    std::int64_t threads = 0;  // 0: one per core
+    std::int64_t blocking_threads = 8;
+    std::int64_t max_header_bytes = 8 * 1024;
+    std::int64_t max_body_bytes = 64 * 1024;
+    std::int64_t read_timeout_ms = 10'000;
+    std::int64_t idle_timeout_ms = 60'000;
+    std::int64_t app_cache_ttl_ms = 5'000;
+  } server;
+  struct Database {
+    std::string url = "sqlite://ciamd.db";
+  } database;
+  struct Upstream {
+    std::string wechat_base_url = "https://api.weixin.qq.com";
+    std::string weibo_base_url = "https://api.weibo.com";
+    std::string ca_file;
+    std::int64_t connect_timeout_ms = 3'000;
+    std::int64_t request_timeout_ms = 5'000;
+  } upstream;
+  struct Tokens {
+    std::string issuer = "http://127.0.0.1:8080";
+    std::int64_t state_token_ttl = 1800;
+  } tokens;
+  struct Security {
+    std::string master_key;
+    std::string master_key_file;
+  } security;
+  struct Log {
+    std::string level = "info";
+  } log;
+};
+
+struct ConfigKey {
+  std::string_view section;
+  std::string_view key;
+};
+
+// Defaults, then the file (when `path` is not empty), then the environment; then validation.
+Config load_config(const std::string& path);
+
+// Every key the configuration knows, in documentation order.
+std::vector<ConfigKey> config_keys();
+
+// "CIAMD_SERVER_LISTEN" for {"server", "listen"}.
+std::string env_name(const ConfigKey& key);
+
+// The 32-byte master key, from master_key (base64) or master_key_file; throws ConfigError.
+std::string master_key_bytes(const Config& cfg);
+
+// "127.0.0.1:8080" / "[::1]:8080" -> host and port; throws ConfigError.
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+ListenAddress parse_listen(std::string_view listen);
+
+}  // namespace ciamd

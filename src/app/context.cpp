@@ -1,0 +1,33 @@
+#include "app/context.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+namespace ciamd {
+
+AppContext open_context(const std::string& config_path) {
+  AppContext ctx;
+  ctx.config = load_config(config_path);
+  spdlog::set_level(spdlog::level::from_str(ctx.config.log.level));
+  ctx.sealer = std::make_unique<Sealer>(master_key_bytes(ctx.config));
+  ctx.store = open_store(ctx.config.database.url, *ctx.sealer);
+  ctx.store->migrate();
+  return ctx;
+}
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw std::runtime_error("cannot rename " + tmp + " to " + path);
+  }
+}
+
+}  // namespace ciamd

@@ -1,0 +1,27 @@
+// app/context: what every CLI command needs: the configuration, the master key's sealer and the
+// migrated store. `serve` builds more on top of it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/config.hpp"
+#include "store/store.hpp"
+#include "tokens/sealer.hpp"
+
+namespace ciamd {
+
+struct AppContext {
+  Config config;
+  std::unique_ptr<Sealer> sealer;
+  std::unique_ptr<Store> store;
+};
+
+// Loads the configuration, opens the database and applies pending migrations.
+AppContext open_context(const std::string& config_path);
+
+// Writes `text` to `path` atomically (a temporary file, then rename), so a reader polling for the
+// file never sees half of it.
+void write_file_atomically(const std::string& path, const std::string& text);
+
+}  // namespace ciamd

@@ -1,0 +1,43 @@
+#include "app/json_out.hpp"
+
+#include <boost/json/array.hpp>
+
+#include "core/phone.hpp"
+
+namespace ciamd {
+
+boost::json::object application_json(const Application& app) {
+  boost::json::array methods;
+  for (BindMethod m : app.bind_methods) methods.emplace_back(to_string(m));
+  boost::json::object o;
+  o["client_id"] = app.client_id;
+  o["name"] = app.name;
+  o["enabled"] = app.enabled;
+  o["unbound"] = to_string(app.unbound);
+  o["bind_methods"] = std::move(methods);
+  o["access"] = to_string(app.access);
+  o["mfa"] = to_string(app.mfa);
+  o["wechat_appid"] = app.wechat.appid;
+  o["wechat_secret_set"] = !app.wechat.secret.empty();
+  o["id_token_ttl"] = app.id_token_ttl;
+  o["wechat_session_ttl"] = app.wechat_session_ttl;
+  o["weibo_session_ttl"] = app.weibo_session_ttl;
+  o["created_at"] = app.created_at;
+  o["updated_at"] = app.updated_at;
+  return o;
+}
+
+boost::json::object user_json(const User& user) {
+  boost::json::object o;
+  o["id"] = user.id;
+  o["username"] = user.username;
+  o["name"] = user.name;
+  o["mobile"] = render_mobile(user.mobile);
+  o["email"] = user.email;
+  o["status"] = to_string(user.status);
+  o["created_at"] = user.created_at;
+  o["updated_at"] = user.updated_at;
+  return o;
+}
+
+}  // namespace ciamd

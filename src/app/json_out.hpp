@@ -1,0 +1,14 @@
+// app/json_out: how the CLI (and later the admin API) shows records. Secrets are never shown:
+// an application says whether it has a WeChat secret, not what it is.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include "core/model.hpp"
+
+namespace ciamd {
+
+boost::json::object application_json(const Application& app);
+boost::json::object user_json(const User& user);
+
+}  // namespace ciamd

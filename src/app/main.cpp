@@ -1,0 +1,41 @@
+// ciamd: the customer-identity server and its operator commands.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "app/config.hpp"
+#include "store/store.hpp"
+
+int main(int argc, char** argv) {
+  ciamd::CliState state;
+  CLI::App cli{"ciamd: customer identity server for WeChat and Weibo logins"};
+  cli.add_option("--config", state.config_path, "TOML configuration file")
+      ->envname("CIAMD_CONFIG");
+  cli.require_subcommand(1);
+  ciamd::add_serve_command(cli, state);
+  ciamd::add_app_commands(cli, state);
+  ciamd::add_user_commands(cli, state);
+  ciamd::add_misc_commands(cli, state);
+  // `ciamd serve --config F` as well as `ciamd --config F serve`.
+  for (CLI::App* sub : cli.get_subcommands({})) {
+    sub->fallthrough();
+    for (CLI::App* nested : sub->get_subcommands({})) nested->fallthrough();
+  }
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  } catch (const ciamd::ConfigError& e) {
+    std::cerr << "configuration error: " << e.what() << "\n";
+    return 2;
+  } catch (const ciamd::StoreError& e) {
+    std::cerr << "database error: " << e.what() << "\n";
+    return 3;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return state.exit_code;
+}

@@ -1,0 +1,137 @@
+#include "flows/admin.hpp"
+
+#include <algorithm>
+
+#include "flows/ids.hpp"
+#include "store/store.hpp"
+
+namespace ciamd {
+namespace {
+
+// Ten years: longer sessions are a misconfiguration, not a policy.
+constexpr std::int64_t kMaxSessionTtl = 10LL * 365 * 24 * 3600;
+constexpr std::int64_t kMaxIdTokenTtl = 24 * 3600;
+
+ApiError invalid(std::string what) { return ApiError{ErrorCode::kAdminInvalidArgument, std::move(what)}; }
+
+bool valid_client_id(const std::string& id) {
+  return id.size() >= 8 && id.size() <= 64 &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_';
+         });
+}
+
+std::optional<ApiError> check_ttl(const std::optional<std::int64_t>& v, std::int64_t max,
+                                  const char* name) {
+  if (v && (*v < 60 || *v > max)) {
+    return invalid(std::string(name) + " must be between 60 and " + std::to_string(max) +
+                   " seconds");
+  }
+  return std::nullopt;
+}
+
+// Applies `c` onto `app`; an error names the first invalid field.
+std::optional<ApiError> apply(const AppChanges& c, Application& app) {
+  if (c.name) {
+    if (c.name->empty() || c.name->size() > 128) return invalid("name must be 1 to 128 characters");
+    app.name = *c.name;
+  }
+  if (c.unbound) {
+    auto p = parse_unbound_policy(*c.unbound);
+    if (!p) return invalid("unbound must be register, bind, auto_create or reject");
+    app.unbound = *p;
+  }
+  if (c.bind_methods) {
+    auto m = parse_bind_methods(*c.bind_methods);
+    if (!m) return invalid("bind methods must be a list of VERIFY_PHONE and VERIFY_EMAIL");
+    app.bind_methods = *m;
+  }
+  if (c.access) {
+    auto p = parse_access_policy(*c.access);
+    if (!p) return invalid("access must be all or assigned");
+    app.access = *p;
+  }
+  if (c.mfa) {
+    auto p = parse_mfa_policy(*c.mfa);
+    if (!p) return invalid("mfa must be off, always or new_device");
+    app.mfa = *p;
+  }
+  if (auto e = check_ttl(c.id_token_ttl, kMaxIdTokenTtl, "id token ttl")) return e;
+  if (auto e = check_ttl(c.wechat_session_ttl, kMaxSessionTtl, "wechat session ttl")) return e;
+  if (auto e = check_ttl(c.weibo_session_ttl, kMaxSessionTtl, "weibo session ttl")) return e;
+  if (c.id_token_ttl) app.id_token_ttl = *c.id_token_ttl;
+  if (c.wechat_session_ttl) app.wechat_session_ttl = *c.wechat_session_ttl;
+  if (c.weibo_session_ttl) app.weibo_session_ttl = *c.weibo_session_ttl;
+  if (c.wechat_appid) app.wechat.appid = *c.wechat_appid;
+  if (c.wechat_secret) app.wechat.secret = *c.wechat_secret;
+  if (app.wechat.appid.empty() != app.wechat.secret.empty()) {
+    return invalid("wechat appid and secret must be given together");
+  }
+  if (c.enabled) app.enabled = *c.enabled;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Application> create_application(Store& store, const AppChanges& changes, UnixSeconds now) {
+  Application app;
+  app.client_id = changes.client_id.value_or(new_client_id());
+  if (!valid_client_id(app.client_id)) {
+    return invalid("client id must be 8 to 64 characters of [A-Za-z0-9_-]");
+  }
+  app.name = app.client_id;
+  if (auto e = apply(changes, app)) return *e;
+  app.created_at = now;
+  app.updated_at = now;
+  if (!store.create_application(app)) {
+    return ApiError{ErrorCode::kAdminConflict, "client id " + app.client_id + " exists"};
+  }
+  return app;
+}
+
+Result<Application> get_application(Store& store, const std::string& client_id) {
+  std::optional<Application> app = store.find_application(client_id);
+  if (!app) return ApiError{ErrorCode::kAdminNotFound, "no application " + client_id};
+  return std::move(*app);
+}
+
+Result<Application> update_application(Store& store, const std::string& client_id,
+                                       const AppChanges& changes, UnixSeconds now) {
+  if (changes.client_id && *changes.client_id != client_id) {
+    return invalid("a client id cannot be changed");
+  }
+  Result<Application> app = get_application(store, client_id);
+  if (!app) return app;
+  if (auto e = apply(changes, app.value())) return *e;
+  app.value().updated_at = now;
+  if (!store.update_application(app.value())) {
+    return ApiError{ErrorCode::kAdminNotFound, "no application " + client_id};
+  }
+  return app;
+}
+
+Result<Done> assign_user_to_application(Store& store, const std::string& client_id,
+                                        const std::string& user_id) {
+  if (!store.assign_user(client_id, user_id)) {
+    return ApiError{ErrorCode::kAdminNotFound, "no application " + client_id + " or user " + user_id};
+  }
+  return Done{};
+}
+
+Result<User> get_user(Store& store, const std::string& user_id) {
+  std::optional<User> user = store.find_user(user_id);
+  if (!user) return ApiError{ErrorCode::kAdminNotFound, "no user " + user_id};
+  return std::move(*user);
+}
+
+Result<User> set_user_enabled(Store& store, const std::string& user_id, bool enabled,
+                              UnixSeconds now) {
+  const UserStatus status = enabled ? UserStatus::kActive : UserStatus::kDisabled;
+  if (!store.set_user_status(user_id, status, now)) {
+    return ApiError{ErrorCode::kAdminNotFound, "no user " + user_id};
+  }
+  return get_user(store, user_id);
+}
+
+}  // namespace ciamd

@@ -1,0 +1,22 @@
+// flows/audit: the audit trail. Recording never delays the response: the write is posted to the
+// blocking pool, and a failed write is logged (the login itself already happened).
+#pragma once
+
+#include "core/model.hpp"
+
+namespace ciamd {
+
+class Store;
+class BlockingPool;
+
+class AuditLog {
+ public:
+  AuditLog(Store& store, BlockingPool& pool) : store_(store), pool_(pool) {}
+  void record(AuditEvent event);
+
+ private:
+  Store& store_;
+  BlockingPool& pool_;
+};
+
+}  // namespace ciamd

@@ -1,0 +1,41 @@
+// flows/services: what flows are given to do their work. Built once by app/ and shared; every
+// member outlives the flows. Flows never see HTTP; they reach the database only through `pool`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/clock.hpp"
+
+namespace ciamd {
+
+class Store;
+class BlockingPool;
+class KeyRing;
+class StateTokenCodec;
+
+struct TokenSettings {
+  std::string issuer;
+  std::int64_t state_token_ttl = 1800;
+};
+
+struct FlowServices {
+  Store& store;
+  BlockingPool& pool;
+  KeyRing& keys;
+  const StateTokenCodec& state_tokens;
+  TokenSettings tokens;
+  Clock clock;
+};
+
+// Who is asking: taken from the request headers and the socket, recorded in sessions and audit.
+struct DeviceContext {
+  std::string fingerprint;
+  std::string os_version;
+  std::string agent;
+  std::string reported_ip;  // X-device-ip: recorded only, never trusted
+  std::string peer_address;
+  std::string request_id;
+};
+
+}  // namespace ciamd

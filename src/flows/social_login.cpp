@@ -1,0 +1,158 @@
+#include "flows/social_login.hpp"
+
+#include <variant>
+
+#include "flows/flow_step.hpp"
+#include "flows/ids.hpp"
+#include "flows/session_issuer.hpp"
+#include "net/runtime.hpp"
+#include "store/store.hpp"
+
+namespace ciamd {
+namespace {
+
+// A login whose session row is committed; the id_token is signed afterwards, off the pool.
+struct CommittedSuccess {
+  User user;
+  IssuedSession issued;
+};
+using Decision = std::variant<CommittedSuccess, LoginStep, LoginDenied>;
+
+// Concurrent first logins of one identity race on the unique keys; the loser re-reads and finds
+// the winner's link. Three rounds is more than any real race needs.
+constexpr int kCommitAttempts = 3;
+
+Identity identity_for(const ExternalIdentity& who, std::string user_id, UnixSeconds now) {
+  Identity id;
+  id.provider = who.provider;
+  id.provider_app_id = who.provider_app_id;
+  id.subject = who.subject;
+  id.unionid = who.unionid;
+  id.user_id = std::move(user_id);
+  id.profile_json = who.profile_json.empty() ? "{}" : who.profile_json;
+  id.created_at = now;
+  return id;
+}
+
+class Decider {
+ public:
+  Decider(const FlowServices& s, const Application& app, const ExternalIdentity& who,
+          const DeviceContext& device)
+      : s_(s), app_(app), who_(who), device_(device) {}
+
+  // Runs on the blocking pool.
+  Result<Decision> run() {
+    for (int attempt = 0; attempt < kCommitAttempts; ++attempt) {
+      std::optional<Result<Decision>> done = attempt_once();
+      if (done) return std::move(*done);
+    }
+    return ApiError{ErrorCode::kSystemBusy, "social login lost the same race three times"};
+  }
+
+ private:
+  // nullopt: a concurrent request changed what we read; try again.
+  std::optional<Result<Decision>> attempt_once() {
+    const UnixSeconds now = s_.clock();
+    std::optional<Identity> new_link;
+    std::string user_id;
+    if (auto linked = s_.store.find_identity(who_.provider, who_.provider_app_id, who_.subject)) {
+      user_id = linked->user_id;
+    } else if (!who_.unionid.empty()) {
+      if (auto sibling = s_.store.find_identity_by_unionid(who_.provider, who_.unionid)) {
+        user_id = sibling->user_id;
+        new_link = identity_for(who_, user_id, now);
+      }
+    }
+    if (!user_id.empty()) {
+      std::optional<User> user = s_.store.find_user(user_id);
+      if (!user) return Result<Decision>{ApiError{ErrorCode::kSystemBusy, "identity of no user"}};
+      return admit(std::move(*user), std::move(new_link), now);
+    }
+    return unbound(now);
+  }
+
+  std::optional<Result<Decision>> admit(User user, std::optional<Identity> new_link,
+                                        UnixSeconds now) {
+    if (user.status == UserStatus::kDisabled) {
+      return Result<Decision>{ApiError{ErrorCode::kUserDisabled}};
+    }
+    if (!admitted(user.id)) return Result<Decision>{Decision{LoginDenied{user.id}}};
+    IssuedSession issued = new_session(s_, app_, user, who_.provider, device_);
+    LoginCommit commit;
+    commit.now = now;
+    commit.new_identity = std::move(new_link);
+    commit.session = issued.session;
+    if (s_.store.commit_login(commit) != CommitResult::kOk) return std::nullopt;
+    return Result<Decision>{Decision{CommittedSuccess{std::move(user), std::move(issued)}}};
+  }
+
+  std::optional<Result<Decision>> unbound(UnixSeconds now) {
+    switch (app_.unbound) {
+      case UnboundPolicy::kReject:
+        return Result<Decision>{ApiError{ErrorCode::kUserNotFound}};
+      case UnboundPolicy::kRegister:
+      case UnboundPolicy::kBind: {
+        const FlowKind kind = app_.unbound == UnboundPolicy::kRegister ? FlowKind::kSocialRegister
+                                                                       : FlowKind::kSocialBind;
+        PendingStep pending = new_step(s_, app_, kind, device_);
+        pending.flow.provider = who_.provider;
+        pending.flow.pending_identity = identity_for(who_, "", now);
+        LoginCommit commit;
+        commit.now = now;
+        commit.new_flow = pending.flow;
+        if (s_.store.commit_login(commit) != CommitResult::kOk) return std::nullopt;
+        return Result<Decision>{Decision{std::move(pending.step)}};
+      }
+      case UnboundPolicy::kAutoCreate:
+        return auto_create(now);
+    }
+    return Result<Decision>{ApiError{ErrorCode::kSystemBusy, "unknown unbound policy"}};
+  }
+
+  std::optional<Result<Decision>> auto_create(UnixSeconds now) {
+    // A brand-new user cannot be assigned to an `assigned` application yet: deny without
+    // creating anything, rather than leave an account nobody can use.
+    if (app_.access == AccessPolicy::kAssigned) return Result<Decision>{Decision{LoginDenied{}}};
+    User user;
+    user.id = new_user_id();
+    user.username = new_username(who_.provider);
+    user.name = who_.display_name;
+    user.created_at = now;
+    user.updated_at = now;
+    IssuedSession issued = new_session(s_, app_, user, who_.provider, device_);
+    LoginCommit commit;
+    commit.now = now;
+    commit.new_user = user;
+    commit.new_identity = identity_for(who_, user.id, now);
+    commit.session = issued.session;
+    if (s_.store.commit_login(commit) != CommitResult::kOk) return std::nullopt;
+    return Result<Decision>{Decision{CommittedSuccess{std::move(user), std::move(issued)}}};
+  }
+
+  bool admitted(const std::string& user_id) {
+    return app_.access == AccessPolicy::kAll || s_.store.is_assigned(app_.client_id, user_id);
+  }
+
+  const FlowServices& s_;
+  const Application& app_;
+  const ExternalIdentity& who_;
+  const DeviceContext& device_;
+};
+
+}  // namespace
+
+Task<Result<LoginOutcome>> SocialLogin::complete(const Application& app,
+                                                 const ExternalIdentity& who,
+                                                 const DeviceContext& device) const {
+  Decider decider(services_, app, who, device);
+  Result<Decision> decided = co_await services_.pool.run([&decider] { return decider.run(); });
+  if (!decided) co_return decided.error();
+  Decision& d = decided.value();
+  if (auto* ok = std::get_if<CommittedSuccess>(&d)) {
+    co_return LoginOutcome{finish_success(services_, app, ok->user, ok->issued)};
+  }
+  if (auto* step = std::get_if<LoginStep>(&d)) co_return LoginOutcome{std::move(*step)};
+  co_return LoginOutcome{std::get<LoginDenied>(std::move(d))};
+}
+
+}  // namespace ciamd

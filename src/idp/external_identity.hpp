@@ -1,0 +1,18 @@
+// idp/external_identity: what a provider proved about a person, in provider-neutral terms.
+// Connectors produce it; flows decide what it means for our users.
+#pragma once
+
+#include <string>
+
+namespace ciamd {
+
+struct ExternalIdentity {
+  std::string provider;         // "wechat", "weibo"
+  std::string provider_app_id;  // the WeChat appid or Weibo app key the proof was made for
+  std::string subject;          // openid or Weibo uid
+  std::string unionid;          // WeChat Open Platform unionid; may be empty
+  std::string display_name;     // nickname or screen name; may be empty
+  std::string profile_json;     // the provider's profile as a JSON object ("{}" when unknown)
+};
+
+}  // namespace ciamd

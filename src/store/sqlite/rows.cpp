@@ -1,0 +1,271 @@
+#include "store/sqlite/rows.hpp"
+
+#include <boost/json.hpp>
+#include <utility>
+
+#include "tokens/sealer.hpp"
+
+namespace ciamd::sqlite {
+namespace {
+
+// Enum columns hold names (readable in the database, stable across reorderings of the enums);
+// a name this build does not know means a newer or damaged database, which must not pass as a
+// default.
+template <class T>
+T known(std::optional<T> value, std::string_view column, const std::string& text) {
+  if (!value) throw StoreError("store: unknown value '" + text + "' in " + std::string(column));
+  return *value;
+}
+
+std::optional<UserStatus> parse_user_status(std::string_view s) {
+  if (s == to_string(UserStatus::kActive)) return UserStatus::kActive;
+  if (s == to_string(UserStatus::kDisabled)) return UserStatus::kDisabled;
+  return std::nullopt;
+}
+
+std::string bind_methods_csv(const std::vector<BindMethod>& methods) {
+  std::string csv;
+  for (BindMethod m : methods) {
+    if (!csv.empty()) csv += ',';
+    csv += to_string(m);
+  }
+  return csv;
+}
+
+std::vector<BindMethod> read_bind_methods(const std::string& csv) {
+  if (csv.empty()) return {};  // parse_bind_methods rejects an empty list; an app may have one
+  return known(parse_bind_methods(csv), "applications.bind_methods", csv);
+}
+
+// The pending identity of a flow, as JSON. profile_json travels as a string, not a nested object,
+// so that it comes back byte for byte.
+std::string identity_to_json(const Identity& identity) {
+  boost::json::object o;
+  o["provider"] = identity.provider;
+  o["provider_app_id"] = identity.provider_app_id;
+  o["subject"] = identity.subject;
+  o["unionid"] = identity.unionid;
+  o["user_id"] = identity.user_id;
+  o["profile_json"] = identity.profile_json;
+  o["created_at"] = identity.created_at;
+  return boost::json::serialize(o);
+}
+
+std::string json_string(const boost::json::object& o, std::string_view key) {
+  const boost::json::value* v = o.if_contains(key);
+  if (v == nullptr) return {};
+  if (!v->is_string()) {
+    throw StoreError("store: flow_states.pending_identity_json: '" + std::string(key) +
+                     "' is not a string");
+  }
+  return std::string(v->get_string());
+}
+
+Identity identity_from_json(const std::string& text) {
+  boost::system::error_code ec;
+  const boost::json::value parsed = boost::json::parse(text, ec);
+  if (ec || !parsed.is_object()) {
+    throw StoreError("store: flow_states.pending_identity_json is not a JSON object");
+  }
+  const auto& o = parsed.get_object();
+  Identity identity;
+  identity.provider = json_string(o, "provider");
+  identity.provider_app_id = json_string(o, "provider_app_id");
+  identity.subject = json_string(o, "subject");
+  identity.unionid = json_string(o, "unionid");
+  identity.user_id = json_string(o, "user_id");
+  identity.profile_json = json_string(o, "profile_json");
+  if (const boost::json::value* at = o.if_contains("created_at")) {
+    if (!at->is_int64()) {
+      throw StoreError("store: flow_states.pending_identity_json: 'created_at' is not an integer");
+    }
+    identity.created_at = at->get_int64();
+  }
+  return identity;
+}
+
+}  // namespace
+
+std::string select_sql(const Table& table, std::string_view rest) {
+  std::string sql = "SELECT ";
+  sql += table.columns;
+  sql += " FROM ";
+  sql += table.name;
+  sql += ' ';
+  sql += rest;
+  return sql;
+}
+
+std::string insert_sql(const Table& table) {
+  std::string sql = "INSERT INTO ";
+  sql += table.name;
+  sql += " (";
+  sql += table.columns;
+  sql += ") VALUES (";
+  int count = 1;
+  for (char c : table.columns) count += c == ',' ? 1 : 0;
+  for (int i = 1; i <= count; ++i) {
+    if (i > 1) sql += ", ";
+    sql += '?';
+    sql += std::to_string(i);
+  }
+  sql += ')';
+  return sql;
+}
+
+void bind_application(Statement& stmt, const Application& app, const Sealer& sealer) {
+  const std::string sealed_secret =
+      app.wechat.secret.empty() ? std::string() : sealer.seal(app.wechat.secret, app.client_id);
+  stmt.bind_all(app.client_id, app.name, app.enabled, to_string(app.unbound),
+                bind_methods_csv(app.bind_methods), to_string(app.access), to_string(app.mfa),
+                app.wechat.appid, sealed_secret, app.wechat_session_ttl, app.weibo_session_ttl,
+                app.id_token_ttl, app.created_at, app.updated_at);
+}
+
+Application read_application(const Statement& row, const Sealer& sealer) {
+  Application app;
+  app.client_id = row.text(0);
+  app.name = row.text(1);
+  app.enabled = row.int64(2) != 0;
+  app.unbound =
+      known(parse_unbound_policy(row.text(3)), "applications.unbound_policy", row.text(3));
+  app.bind_methods = read_bind_methods(row.text(4));
+  app.access = known(parse_access_policy(row.text(5)), "applications.access_policy", row.text(5));
+  app.mfa = known(parse_mfa_policy(row.text(6)), "applications.mfa_policy", row.text(6));
+  app.wechat.appid = row.text(7);
+  if (const std::string sealed = row.text(8); !sealed.empty()) {
+    auto secret = sealer.open(sealed, app.client_id);
+    if (!secret) {
+      throw StoreError("store: the WeChat secret of application '" + app.client_id +
+                       "' does not open (a different master key, or a damaged or copied row)");
+    }
+    app.wechat.secret = std::move(*secret);
+  }
+  app.wechat_session_ttl = row.int64(9);
+  app.weibo_session_ttl = row.int64(10);
+  app.id_token_ttl = row.int64(11);
+  app.created_at = row.int64(12);
+  app.updated_at = row.int64(13);
+  return app;
+}
+
+void bind_user(Statement& stmt, const User& user) {
+  stmt.bind_all(user.id, user.username, user.name, NullIfEmpty{user.mobile},
+                NullIfEmpty{user.email}, to_string(user.status), user.created_at, user.updated_at);
+}
+
+User read_user(const Statement& row) {
+  User user;
+  user.id = row.text(0);
+  user.username = row.text(1);
+  user.name = row.text(2);
+  user.mobile = row.text(3);
+  user.email = row.text(4);
+  user.status = known(parse_user_status(row.text(5)), "users.status", row.text(5));
+  user.created_at = row.int64(6);
+  user.updated_at = row.int64(7);
+  return user;
+}
+
+void bind_identity(Statement& stmt, const Identity& identity) {
+  stmt.bind_all(identity.provider, identity.provider_app_id, identity.subject,
+                NullIfEmpty{identity.unionid}, identity.user_id, identity.profile_json,
+                identity.created_at);
+}
+
+Identity read_identity(const Statement& row) {
+  Identity identity;
+  identity.provider = row.text(0);
+  identity.provider_app_id = row.text(1);
+  identity.subject = row.text(2);
+  identity.unionid = row.text(3);
+  identity.user_id = row.text(4);
+  identity.profile_json = row.text(5);
+  identity.created_at = row.int64(6);
+  return identity;
+}
+
+void bind_session(Statement& stmt, const Session& session) {
+  stmt.bind_all(session.id, session.token_hash, session.user_id, session.client_id,
+                session.provider, session.device_fingerprint, session.created_at,
+                session.expires_at, session.revoked);
+}
+
+Session read_session(const Statement& row) {
+  Session session;
+  session.id = row.text(0);
+  session.token_hash = row.text(1);
+  session.user_id = row.text(2);
+  session.client_id = row.text(3);
+  session.provider = row.text(4);
+  session.device_fingerprint = row.text(5);
+  session.created_at = row.int64(6);
+  session.expires_at = row.int64(7);
+  session.revoked = row.int64(8) != 0;
+  return session;
+}
+
+void bind_flow_state(Statement& stmt, const FlowState& flow) {
+  stmt.bind_all(flow.id, to_string(flow.kind), flow.client_id, flow.provider,
+                identity_to_json(flow.pending_identity), NullIfEmpty{flow.user_id},
+                flow.device_fingerprint, flow.created_at, flow.expires_at, flow.consumed);
+}
+
+FlowState read_flow_state(const Statement& row) {
+  FlowState flow;
+  flow.id = row.text(0);
+  flow.kind = known(parse_flow_kind(row.text(1)), "flow_states.kind", row.text(1));
+  flow.client_id = row.text(2);
+  flow.provider = row.text(3);
+  flow.pending_identity = identity_from_json(row.text(4));
+  flow.user_id = row.text(5);
+  flow.device_fingerprint = row.text(6);
+  flow.created_at = row.int64(7);
+  flow.expires_at = row.int64(8);
+  flow.consumed = row.int64(9) != 0;
+  return flow;
+}
+
+void bind_signing_key(Statement& stmt, const SigningKeyRecord& key) {
+  stmt.bind_all(key.kid, key.algorithm, key.sealed_private_key, key.state, key.created_at);
+  // retired_at: 0 in the record means "not retired", which the table says with NULL.
+  if (key.retired_at == 0) {
+    stmt.bind(6, nullptr);
+  } else {
+    stmt.bind(6, key.retired_at);
+  }
+}
+
+SigningKeyRecord read_signing_key(const Statement& row) {
+  SigningKeyRecord key;
+  key.kid = row.text(0);
+  key.algorithm = row.text(1);
+  key.sealed_private_key = row.text(2);
+  key.state = row.text(3);
+  key.created_at = row.int64(4);
+  key.retired_at = row.int64(5);
+  return key;
+}
+
+void bind_audit_event(Statement& stmt, const AuditEvent& event) {
+  stmt.bind_all(event.at, event.request_id, event.event, event.client_id, event.provider,
+                event.user_id, event.outcome, event.device_fingerprint, event.peer_address,
+                event.client_reported_ip);
+}
+
+AuditEvent read_audit_event(const Statement& row) {
+  AuditEvent event;
+  event.at = row.int64(0);
+  event.request_id = row.text(1);
+  event.event = row.text(2);
+  event.client_id = row.text(3);
+  event.provider = row.text(4);
+  event.user_id = row.text(5);
+  event.outcome = row.text(6);
+  event.device_fingerprint = row.text(7);
+  event.peer_address = row.text(8);
+  event.client_reported_ip = row.text(9);
+  return event;
+}
+
+}  // namespace ciamd::sqlite

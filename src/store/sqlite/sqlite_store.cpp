@@ -1,0 +1,231 @@
+// The single-table reads and writes of SqliteStore. migrate() and schema_version() live in
+// sqlite_migrate.cpp, commit_login() in sqlite_commit.cpp.
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <utility>
+
+#include "store/sqlite/rows.hpp"
+
+namespace ciamd {
+namespace {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+// The first row `sql` yields, mapped by `read`; nullopt when there is none.
+template <class Read, class... Args>
+auto find_one(Connection& conn, const std::string& sql, Read read, const Args&... args)
+    -> std::optional<decltype(read(std::declval<const Statement&>()))> {
+  auto stmt = conn.prepare(sql);
+  stmt.bind_all(args...);
+  if (!stmt.step()) return std::nullopt;
+  return read(stmt);
+}
+
+// Every row `sql` yields, mapped by `read`.
+template <class Read, class... Args>
+auto find_all(Connection& conn, const std::string& sql, Read read, const Args&... args)
+    -> std::vector<decltype(read(std::declval<const Statement&>()))> {
+  std::vector<decltype(read(std::declval<const Statement&>()))> rows;
+  auto stmt = conn.prepare(sql);
+  stmt.bind_all(args...);
+  while (stmt.step()) rows.push_back(read(stmt));
+  return rows;
+}
+
+bool exists(Connection& conn, const std::string& sql, std::string_view key) {
+  auto stmt = conn.prepare(sql);
+  stmt.bind_all(key);
+  return stmt.step();
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(const std::string& path, const Sealer& sealer, int pool_size)
+    : pool_(path, path == ":memory:" ? 1 : pool_size), sealer_(sealer) {}
+
+// --- Applications ------------------------------------------------------------------------------
+
+bool SqliteStore::create_application(const Application& app) {
+  static const std::string sql = sqlite::insert_sql(sqlite::kApplications);
+  auto conn = pool_.acquire();
+  auto stmt = conn->prepare(sql);
+  sqlite::bind_application(stmt, app, sealer_);
+  return stmt.execute_unless_duplicate().has_value();
+}
+
+std::optional<Application> SqliteStore::find_application(std::string_view client_id) {
+  static const std::string sql = sqlite::select_sql(sqlite::kApplications, "WHERE client_id = ?1");
+  auto conn = pool_.acquire();
+  return find_one(
+      *conn, sql, [this](const Statement& row) { return sqlite::read_application(row, sealer_); },
+      client_id);
+}
+
+std::vector<Application> SqliteStore::list_applications() {
+  static const std::string sql = sqlite::select_sql(sqlite::kApplications, "ORDER BY client_id");
+  auto conn = pool_.acquire();
+  return find_all(*conn, sql,
+                  [this](const Statement& row) { return sqlite::read_application(row, sealer_); });
+}
+
+bool SqliteStore::update_application(const Application& app) {
+  // Parameters as bind_application numbers them (the column order of kApplications); created_at
+  // (?13) is bound but deliberately not written.
+  static const std::string sql =
+      "UPDATE applications SET name = ?2, enabled = ?3, unbound_policy = ?4, bind_methods = ?5, "
+      "access_policy = ?6, mfa_policy = ?7, wechat_appid = ?8, wechat_secret_sealed = ?9, "
+      "wechat_session_ttl = ?10, weibo_session_ttl = ?11, id_token_ttl = ?12, updated_at = ?14 "
+      "WHERE client_id = ?1";
+  auto conn = pool_.acquire();
+  auto stmt = conn->prepare(sql);
+  sqlite::bind_application(stmt, app, sealer_);
+  return stmt.execute() > 0;
+}
+
+// --- Users -------------------------------------------------------------------------------------
+
+std::optional<User> SqliteStore::find_user(std::string_view user_id) {
+  static const std::string sql = sqlite::select_sql(sqlite::kUsers, "WHERE id = ?1");
+  auto conn = pool_.acquire();
+  return find_one(*conn, sql, sqlite::read_user, user_id);
+}
+
+std::optional<User> SqliteStore::find_user_by_mobile(std::string_view e164) {
+  static const std::string sql = sqlite::select_sql(sqlite::kUsers, "WHERE mobile = ?1");
+  if (e164.empty()) return std::nullopt;  // "no mobile" is NULL in the table, never a match
+  auto conn = pool_.acquire();
+  return find_one(*conn, sql, sqlite::read_user, e164);
+}
+
+std::optional<User> SqliteStore::find_user_by_email(std::string_view lower_email) {
+  static const std::string sql = sqlite::select_sql(sqlite::kUsers, "WHERE email = ?1");
+  if (lower_email.empty()) return std::nullopt;
+  auto conn = pool_.acquire();
+  return find_one(*conn, sql, sqlite::read_user, lower_email);
+}
+
+std::vector<User> SqliteStore::list_users(int limit, int offset) {
+  static const std::string sql =
+      sqlite::select_sql(sqlite::kUsers, "ORDER BY created_at, id LIMIT ?1 OFFSET ?2");
+  // SQLite reads a negative LIMIT as "no limit"; the caller asked for a bound.
+  if (limit <= 0) return {};
+  auto conn = pool_.acquire();
+  return find_all(*conn, sql, sqlite::read_user, limit, offset < 0 ? 0 : offset);
+}
+
+bool SqliteStore::set_user_status(std::string_view user_id, UserStatus status, UnixSeconds now) {
+  auto conn = pool_.acquire();
+  auto stmt = conn->prepare("UPDATE users SET status = ?1, updated_at = ?2 WHERE id = ?3");
+  stmt.bind_all(to_string(status), now, user_id);
+  return stmt.execute() > 0;
+}
+
+// --- Identities --------------------------------------------------------------------------------
+
+std::optional<Identity> SqliteStore::find_identity(std::string_view provider,
+                                                   std::string_view provider_app_id,
+                                                   std::string_view subject) {
+  static const std::string sql = sqlite::select_sql(
+      sqlite::kIdentities, "WHERE provider = ?1 AND provider_app_id = ?2 AND subject = ?3");
+  auto conn = pool_.acquire();
+  return find_one(*conn, sql, sqlite::read_identity, provider, provider_app_id, subject);
+}
+
+std::optional<Identity> SqliteStore::find_identity_by_unionid(std::string_view provider,
+                                                              std::string_view unionid) {
+  // Several identities may share a unionid (one per provider app), all of one user
+  // (unionid_owners sees to that); the oldest is as good an answer as any, and a stable one.
+  static const std::string sql = sqlite::select_sql(
+      sqlite::kIdentities,
+      "WHERE provider = ?1 AND unionid = ?2 ORDER BY created_at, provider_app_id LIMIT 1");
+  if (unionid.empty()) return std::nullopt;
+  auto conn = pool_.acquire();
+  return find_one(*conn, sql, sqlite::read_identity, provider, unionid);
+}
+
+std::vector<Identity> SqliteStore::list_identities(std::string_view user_id) {
+  static const std::string sql = sqlite::select_sql(
+      sqlite::kIdentities, "WHERE user_id = ?1 ORDER BY created_at, provider, provider_app_id");
+  auto conn = pool_.acquire();
+  return find_all(*conn, sql, sqlite::read_identity, user_id);
+}
+
+// --- Assignments -------------------------------------------------------------------------------
+
+bool SqliteStore::assign_user(std::string_view client_id, std::string_view user_id) {
+  static const std::string app_exists = "SELECT 1 FROM applications WHERE client_id = ?1";
+  static const std::string user_exists = "SELECT 1 FROM users WHERE id = ?1";
+  auto conn = pool_.acquire();
+  // Checked inside the write transaction, rather than read off a foreign-key failure, so that
+  // "no such app/user" is told apart from other failures and assigning twice is not an error.
+  sqlite::Transaction tx(*conn);
+  if (!exists(*conn, app_exists, client_id) || !exists(*conn, user_exists, user_id)) return false;
+  {
+    auto stmt = conn->prepare(
+        "INSERT INTO app_assignments (client_id, user_id) VALUES (?1, ?2) "
+        "ON CONFLICT (client_id, user_id) DO NOTHING");
+    stmt.bind_all(client_id, user_id);
+    stmt.execute();
+  }
+  tx.commit();
+  return true;
+}
+
+bool SqliteStore::is_assigned(std::string_view client_id, std::string_view user_id) {
+  auto conn = pool_.acquire();
+  auto stmt = conn->prepare("SELECT 1 FROM app_assignments WHERE client_id = ?1 AND user_id = ?2");
+  stmt.bind_all(client_id, user_id);
+  return stmt.step();
+}
+
+// --- Sessions and flows ------------------------------------------------------------------------
+
+std::optional<Session> SqliteStore::find_session_by_hash(std::string_view token_hash) {
+  static const std::string sql = sqlite::select_sql(sqlite::kSessions, "WHERE token_hash = ?1");
+  auto conn = pool_.acquire();
+  return find_one(*conn, sql, sqlite::read_session, token_hash);
+}
+
+std::optional<FlowState> SqliteStore::find_flow_state(std::string_view flow_id) {
+  static const std::string sql = sqlite::select_sql(sqlite::kFlowStates, "WHERE id = ?1");
+  auto conn = pool_.acquire();
+  return find_one(*conn, sql, sqlite::read_flow_state, flow_id);
+}
+
+// --- Signing keys ------------------------------------------------------------------------------
+
+std::vector<SigningKeyRecord> SqliteStore::list_signing_keys() {
+  static const std::string sql =
+      sqlite::select_sql(sqlite::kSigningKeys, "ORDER BY created_at, kid");
+  auto conn = pool_.acquire();
+  return find_all(*conn, sql, sqlite::read_signing_key);
+}
+
+void SqliteStore::insert_signing_key(const SigningKeyRecord& key) {
+  static const std::string sql = sqlite::insert_sql(sqlite::kSigningKeys);
+  auto conn = pool_.acquire();
+  auto stmt = conn->prepare(sql);
+  sqlite::bind_signing_key(stmt, key);
+  stmt.execute();  // a duplicate kid is a bug in the caller: StoreError
+}
+
+// --- Audit -------------------------------------------------------------------------------------
+
+void SqliteStore::append_audit_event(const AuditEvent& event) {
+  static const std::string sql = sqlite::insert_sql(sqlite::kAuditEvents);
+  auto conn = pool_.acquire();
+  auto stmt = conn->prepare(sql);
+  sqlite::bind_audit_event(stmt, event);
+  stmt.execute();
+}
+
+std::vector<AuditEvent> SqliteStore::recent_audit_events(int limit) {
+  static const std::string sql =
+      sqlite::select_sql(sqlite::kAuditEvents, "ORDER BY id DESC LIMIT ?1");
+  if (limit <= 0) return {};
+  auto conn = pool_.acquire();
+  return find_all(*conn, sql, sqlite::read_audit_event, limit);
+}
+
+}  // namespace ciamd

@@ -1,0 +1,62 @@
+// store/sqlite/sqlite_store: the Store on SQLite (WAL mode), the embedded default.
+//
+// A pool of connections, each caching its prepared statements, makes every method safe to call
+// from many threads: readers run side by side, writers take turns (BEGIN IMMEDIATE, waiting up to
+// busy_timeout = 5 s). Prefer open_store() to constructing this directly.
+#pragma once
+
+#include <string>
+
+#include "store/sqlite/db.hpp"
+#include "store/store.hpp"
+
+namespace ciamd {
+
+class SqliteStore final : public Store {
+ public:
+  static constexpr int kDefaultPoolSize = 8;
+
+  // `path` is a file path or ":memory:" (which always gets a single connection: each in-memory
+  // connection would be a database of its own). `sealer` must outlive the store.
+  SqliteStore(const std::string& path, const Sealer& sealer, int pool_size = kDefaultPoolSize);
+
+  int migrate() override;
+  int schema_version() override;
+
+  bool create_application(const Application& app) override;
+  std::optional<Application> find_application(std::string_view client_id) override;
+  std::vector<Application> list_applications() override;
+  bool update_application(const Application& app) override;
+
+  std::optional<User> find_user(std::string_view user_id) override;
+  std::optional<User> find_user_by_mobile(std::string_view e164) override;
+  std::optional<User> find_user_by_email(std::string_view lower_email) override;
+  std::vector<User> list_users(int limit, int offset) override;
+  bool set_user_status(std::string_view user_id, UserStatus status, UnixSeconds now) override;
+
+  std::optional<Identity> find_identity(std::string_view provider, std::string_view provider_app_id,
+                                        std::string_view subject) override;
+  std::optional<Identity> find_identity_by_unionid(std::string_view provider,
+                                                   std::string_view unionid) override;
+  std::vector<Identity> list_identities(std::string_view user_id) override;
+
+  bool assign_user(std::string_view client_id, std::string_view user_id) override;
+  bool is_assigned(std::string_view client_id, std::string_view user_id) override;
+
+  std::optional<Session> find_session_by_hash(std::string_view token_hash) override;
+  std::optional<FlowState> find_flow_state(std::string_view flow_id) override;
+  CommitResult commit_login(const LoginCommit& commit) override;
+
+  std::vector<SigningKeyRecord> list_signing_keys() override;
+  void insert_signing_key(const SigningKeyRecord& key) override;
+
+  void append_audit_event(const AuditEvent& event) override;
+  // Newest first.
+  std::vector<AuditEvent> recent_audit_events(int limit) override;
+
+ private:
+  sqlite::ConnectionPool pool_;
+  const Sealer& sealer_;
+};
+
+}  // namespace ciamd

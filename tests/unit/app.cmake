@@ -1,0 +1,2 @@
+ciamd_test(app_test SOURCES unit/docs_test.cpp unit/config_test.cpp DEPS ciamd_app)
+target_compile_definitions(app_test PRIVATE CIAMD_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

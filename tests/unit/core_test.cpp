@@ -1,0 +1,114 @@
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <set>
+
+#include "core/error.hpp"
+#include "core/model.hpp"
+#include "core/phone.hpp"
+#include "core/result.hpp"
+
+namespace ciamd {
+namespace {
+
+TEST(ErrorCatalog, CodesAreUniqueAndBothLanguagesPresent) {
+  std::set<std::string_view> codes;
+  for (ErrorCode c : all_error_codes()) {
+    const ErrorInfo& info = error_info(c);
+    EXPECT_TRUE(codes.insert(info.code).second) << info.code;
+    EXPECT_FALSE(info.english.empty()) << info.code;
+    EXPECT_FALSE(info.chinese.empty()) << info.code;
+    EXPECT_NE(info.english, info.chinese) << info.code;
+    EXPECT_TRUE(info.http_status == 400 || info.http_status == 404 || info.http_status == 405 ||
+                info.http_status == 409 || info.http_status == 429 || info.http_status == 500)
+        << info.code;
+  }
+}
+
+TEST(ErrorCatalog, SeedMessagesAreExact) {
+  EXPECT_EQ(error_info(ErrorCode::kDeviceInfoIncomplete).code, "IDAAS.SDK.PARAM.0001");
+  EXPECT_EQ(error_info(ErrorCode::kDeviceInfoIncomplete).english,
+            "Device information is incomplete");
+  EXPECT_EQ(error_info(ErrorCode::kDeviceInfoIncomplete).chinese, "设备信息不完整");
+  EXPECT_EQ(error_info(ErrorCode::kAppNotRegistered).chinese, "应用未注册,请先注册应用");
+  EXPECT_EQ(error_info(ErrorCode::kSystemBusy).http_status, 500);
+  EXPECT_EQ(error_info(ErrorCode::kStateTokenInvalid).english, "state_token parameter error");
+}
+
+TEST(ErrorCatalog, RendersExactlyTwoFields) {
+  const auto body = boost::json::parse(render_error_body(ErrorCode::kUserDisabled, Language::kChinese));
+  const auto& o = body.as_object();
+  EXPECT_EQ(o.size(), 2u);
+  EXPECT_EQ(o.at("error_code").as_string(), "IDAAS.SDK.USER.0039");
+  EXPECT_EQ(o.at("error_msg").as_string(), "用户已被禁用");
+}
+
+TEST(Language, ZhSelectsChineseAnythingElseEnglish) {
+  EXPECT_EQ(language_from_header("zh"), Language::kChinese);
+  EXPECT_EQ(language_from_header("ZH"), Language::kChinese);
+  EXPECT_EQ(language_from_header("zh-CN"), Language::kChinese);
+  EXPECT_EQ(language_from_header("zh_TW"), Language::kChinese);
+  EXPECT_EQ(language_from_header(""), Language::kEnglish);
+  EXPECT_EQ(language_from_header("en"), Language::kEnglish);
+  EXPECT_EQ(language_from_header("zhx"), Language::kEnglish);
+}
+
+TEST(Result, HoldsValueOrError) {
+  Result<int> ok = 7;
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok.value(), 7);
+  Result<int> bad = ErrorCode::kUserNotFound;
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kUserNotFound);
+}
+
+TEST(Phone, TheSameNumberInEveryForm) {
+  for (const char* form : {"15907132852", "+86 159 0713 2852", "+86-15907132852",
+                           "0086 15907132852", "8615907132852", "(+86) 159-0713-2852"}) {
+    EXPECT_EQ(normalize_phone(form), std::optional<std::string>("+8615907132852")) << form;
+  }
+}
+
+TEST(Phone, RejectsWhatIsNotAPhoneNumber) {
+  for (const char* bad : {"", "abc", "12345", "+", "+0123456789", "159071328521234567",
+                          "25907132852", "+86 25907132852", "1590713285x"}) {
+    EXPECT_FALSE(normalize_phone(bad).has_value()) << bad;
+  }
+}
+
+TEST(Phone, RendersWithTheCountryCodeSplitOff) {
+  EXPECT_EQ(render_mobile("+8615907132852"), "+86-15907132852");
+  EXPECT_EQ(render_mobile("+14155550123"), "+1-4155550123");
+  EXPECT_EQ(render_mobile("+85291234567"), "+852-91234567");
+  EXPECT_EQ(render_mobile("+447911123456"), "+44-7911123456");
+  EXPECT_EQ(render_mobile(""), "");
+  EXPECT_EQ(mask_mobile("+8615207137124"), "+86-152****7124");
+}
+
+TEST(Phone, FromWechatParts) {
+  EXPECT_EQ(phone_from_parts("86", "15907132852"), std::optional<std::string>("+8615907132852"));
+  EXPECT_EQ(phone_from_parts("+852", "91234567"), std::optional<std::string>("+85291234567"));
+  EXPECT_FALSE(phone_from_parts("8a", "159").has_value());
+}
+
+TEST(Model, PoliciesRoundTrip) {
+  for (auto p : {UnboundPolicy::kRegister, UnboundPolicy::kBind, UnboundPolicy::kAutoCreate,
+                 UnboundPolicy::kReject}) {
+    EXPECT_EQ(parse_unbound_policy(to_string(p)), p);
+  }
+  EXPECT_FALSE(parse_unbound_policy("Register").has_value());
+  EXPECT_EQ(parse_access_policy("assigned"), AccessPolicy::kAssigned);
+  EXPECT_EQ(parse_mfa_policy("new_device"), MfaPolicy::kNewDevice);
+}
+
+TEST(Model, BindMethodsKeepOrderAndRejectUnknown) {
+  auto m = parse_bind_methods("VERIFY_EMAIL, VERIFY_PHONE");
+  ASSERT_TRUE(m.has_value());
+  ASSERT_EQ(m->size(), 2u);
+  EXPECT_EQ((*m)[0], BindMethod::kVerifyEmail);
+  EXPECT_FALSE(parse_bind_methods("VERIFY_PHONE,SMS").has_value());
+  EXPECT_FALSE(parse_bind_methods("").has_value());
+}
+
+}  // namespace
+}  // namespace ciamd

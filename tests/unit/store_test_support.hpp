@@ -1,0 +1,190 @@
+// Shared fixture for the store tests: a fresh, migrated SQLite file in its own temporary
+// directory, raw access to that file (to see what is really stored), and sample rows.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "core/model.hpp"
+#include "store/store.hpp"
+#include "tokens/sealer.hpp"
+
+namespace ciamd::testing_support {
+
+// A second, independent connection to the database file, as an operator's sqlite3 shell would be.
+class RawDb {
+ public:
+  explicit RawDb(const std::filesystem::path& path) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+    db_.reset(raw);
+    if (rc != SQLITE_OK) throw std::runtime_error("cannot open " + path.string());
+    sqlite3_busy_timeout(db_.get(), 5000);
+  }
+
+  // The first column of the first row of `sql`, as text ("" for NULL or no row).
+  std::string scalar(const std::string& sql) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(sqlite3_errmsg(db_.get()));
+    }
+    const std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw, &sqlite3_finalize);
+    const int rc = sqlite3_step(stmt.get());
+    if (rc == SQLITE_DONE) return {};
+    if (rc != SQLITE_ROW) throw std::runtime_error(sqlite3_errmsg(db_.get()));
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0));
+    return text == nullptr ? std::string() : std::string(text);
+  }
+
+  void exec(const std::string& sql) {
+    if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(sqlite3_errmsg(db_.get()));
+    }
+  }
+
+  std::int64_t count(std::string_view table) {
+    return std::stoll(scalar("SELECT COUNT(*) FROM " + std::string(table)));
+  }
+
+ private:
+  std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db_{nullptr, &sqlite3_close};
+};
+
+inline std::string master_key(char fill) {
+  return std::string(32, fill);
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = ::testing::TempDir() + "ciamd_store_XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    path_ = dir_ / "ciamd.db";
+    store_ = open_store("sqlite://" + path_.string(), sealer_);
+    store_->migrate();
+  }
+
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Row counts of every table a login writes, to show that a failed commit left nothing behind.
+  std::map<std::string, std::int64_t> row_counts() {
+    RawDb raw(path_);
+    std::map<std::string, std::int64_t> counts;
+    for (const char* table : {"users", "identities", "unionid_owners", "sessions", "flow_states"}) {
+      counts[table] = raw.count(table);
+    }
+    counts["consumed flows"] =
+        std::stoll(raw.scalar("SELECT COUNT(*) FROM flow_states WHERE consumed = 1"));
+    return counts;
+  }
+
+  static Application sample_app(const std::string& client_id) {
+    Application app;
+    app.client_id = client_id;
+    app.name = "App " + client_id;
+    app.enabled = true;
+    app.unbound = UnboundPolicy::kBind;
+    app.bind_methods = {BindMethod::kVerifyEmail};
+    app.access = AccessPolicy::kAssigned;
+    app.mfa = MfaPolicy::kNewDevice;
+    app.wechat = {"wx1234567890", "s3cr3t-wechat-app-secret"};
+    app.wechat_session_ttl = 1000;
+    app.weibo_session_ttl = 2000;
+    app.id_token_ttl = 60;
+    app.created_at = 1700000000;
+    app.updated_at = 1700000001;
+    return app;
+  }
+
+  static User sample_user(const std::string& id, UnixSeconds created_at = 1700000000) {
+    User user;
+    user.id = id;
+    user.username = "user-" + id;
+    user.name = "Name " + id;
+    user.mobile = "+86159" + id;
+    user.email = id + "@example.com";
+    user.created_at = created_at;
+    user.updated_at = created_at;
+    return user;
+  }
+
+  static Identity sample_identity(const std::string& subject, const std::string& user_id,
+                                  const std::string& app_id = "wx-app",
+                                  const std::string& unionid = "") {
+    Identity identity;
+    identity.provider = std::string(kProviderWechat);
+    identity.provider_app_id = app_id;
+    identity.subject = subject;
+    identity.unionid = unionid;
+    identity.user_id = user_id;
+    identity.profile_json = R"({"nickname":"测试 user","headimgurl":"https://x/y.png"})";
+    identity.created_at = 1700000100;
+    return identity;
+  }
+
+  static Session sample_session(const std::string& id, const std::string& user_id,
+                                const std::string& client_id) {
+    Session session;
+    session.id = id;
+    session.token_hash = "hash-" + id;
+    session.user_id = user_id;
+    session.client_id = client_id;
+    session.provider = std::string(kProviderWechat);
+    session.device_fingerprint = "device-1";
+    session.created_at = 1700000200;
+    session.expires_at = 1700432200;
+    return session;
+  }
+
+  static FlowState sample_flow(const std::string& id, const std::string& client_id,
+                               UnixSeconds expires_at = 1700000600) {
+    FlowState flow;
+    flow.id = id;
+    flow.kind = FlowKind::kSocialRegister;
+    flow.client_id = client_id;
+    flow.provider = std::string(kProviderWechat);
+    flow.pending_identity = sample_identity("pending-openid", "", "wx-app", "pending-union");
+    flow.device_fingerprint = "device-1";
+    flow.created_at = 1700000000;
+    flow.expires_at = expires_at;
+    return flow;
+  }
+
+  // Inserts a user (and optionally its identity) through the only door the Store has for users.
+  void add_user(const User& user, std::optional<Identity> identity = std::nullopt) {
+    LoginCommit commit;
+    commit.new_user = user;
+    commit.new_identity = std::move(identity);
+    commit.now = 1700000000;
+    ASSERT_EQ(store_->commit_login(commit), CommitResult::kOk);
+  }
+
+  // Inserts a flow state (commit_login is also the only door for those).
+  void add_flow(const FlowState& flow) {
+    LoginCommit commit;
+    commit.new_flow = flow;
+    commit.now = flow.created_at;
+    ASSERT_EQ(store_->commit_login(commit), CommitResult::kOk);
+  }
+
+  Sealer sealer_{master_key('k')};
+  std::filesystem::path dir_;
+  std::filesystem::path path_;
+  std::unique_ptr<Store> store_;
+};
+
+}  // namespace ciamd::testing_support

@@ -1,0 +1,1 @@
+ciamd_test(tokens_test SOURCES unit/tokens_test.cpp unit/tokens_jws_test.cpp DEPS ciamd_tokens)
