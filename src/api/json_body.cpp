@@ -11,8 +11,9 @@ bool is_json_media_type(std::string_view content_type) {
   const std::string_view type = content_type.substr(0, content_type.find(';'));
   constexpr std::string_view kJson = "application/json";
   std::string_view t = type;
-  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-  while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+  // Optional whitespace (RFC 9110 OWS) is spaces and tabs.
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
   if (t.size() != kJson.size()) return false;
   for (std::size_t i = 0; i < t.size(); ++i) {
     if (std::tolower(static_cast<unsigned char>(t[i])) != kJson[i]) return false;

@@ -114,14 +114,17 @@ void add_app_commands(CLI::App& cli, CliState& state) {
     finish(state, get_application(*ctx.store, *client_id), *json);
   });
 
-  auto* disable = app->add_subcommand("disable", "Disable an application");
-  disable->add_option("client_id", *client_id)->required();
-  disable->callback([&state, client_id, json] {
-    AppContext ctx = open_context(state.config_path);
-    AppChanges c;
-    c.enabled = false;
-    finish(state, update_application(*ctx.store, *client_id, c, system_now()), *json);
-  });
+  for (const bool enable : {false, true}) {
+    auto* cmd = app->add_subcommand(enable ? "enable" : "disable",
+                                    enable ? "Enable an application" : "Disable an application");
+    cmd->add_option("client_id", *client_id)->required();
+    cmd->callback([&state, client_id, json, enable] {
+      AppContext ctx = open_context(state.config_path);
+      AppChanges c;
+      c.enabled = enable;
+      finish(state, update_application(*ctx.store, *client_id, c, system_now()), *json);
+    });
+  }
 
   auto* list = app->add_subcommand("list", "List applications");
   list->callback([&state, json] {

@@ -14,6 +14,12 @@ constexpr std::int64_t kMaxIdTokenTtl = 24 * 3600;
 
 ApiError invalid(std::string what) { return ApiError{ErrorCode::kAdminInvalidArgument, std::move(what)}; }
 
+// Characters, not bytes: a Chinese name of 128 characters is as valid as an English one.
+std::size_t utf8_length(std::string_view s) {
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
 bool valid_client_id(const std::string& id) {
   return id.size() >= 8 && id.size() <= 64 &&
          std::all_of(id.begin(), id.end(), [](char c) {
@@ -34,7 +40,9 @@ std::optional<ApiError> check_ttl(const std::optional<std::int64_t>& v, std::int
 // Applies `c` onto `app`; an error names the first invalid field.
 std::optional<ApiError> apply(const AppChanges& c, Application& app) {
   if (c.name) {
-    if (c.name->empty() || c.name->size() > 128) return invalid("name must be 1 to 128 characters");
+    if (utf8_length(*c.name) < 1 || utf8_length(*c.name) > 128) {
+      return invalid("name must be 1 to 128 characters");
+    }
     app.name = *c.name;
   }
   if (c.unbound) {

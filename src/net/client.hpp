@@ -6,7 +6,9 @@
 //   ClientResponse r = co_await client.send({"GET", "https://api.weixin.qq.com/sns/...", {}, ""});
 //
 // Transport failures (DNS, connect, TLS, timeout, malformed response, response too large) throw
-// UpstreamError; any HTTP status is a normal ClientResponse.
+// UpstreamError; any HTTP status is a normal ClientResponse. A URL that is not absolute http(s)
+// throws std::invalid_argument (a bug or a configuration error, not an upstream failure).
+// Error messages name the origin (scheme://host:port) only, never the path or query.
 #pragma once
 
 #include <chrono>
@@ -46,7 +48,12 @@ struct ClientResponse {
 
 class UpstreamError : public std::runtime_error {
  public:
-  enum class Kind { kConnect, kTls, kTimeout, kProtocol };
+  enum class Kind {
+    kConnect,   // DNS failure, refused, reset, or closed before a response
+    kTls,       // handshake or certificate verification failed, or the session broke
+    kTimeout,   // connect_timeout or request_timeout ran out
+    kProtocol,  // not a valid HTTP response, or larger than max_response_bytes
+  };
   UpstreamError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
   Kind kind() const { return kind_; }
 

@@ -40,7 +40,8 @@ class Runtime {
   std::unique_ptr<Impl> impl_;
 };
 
-// A fixed set of threads for work that blocks (database calls). Awaiting run() suspends the
+// A fixed set of threads for work that blocks (database calls). Destroy it before the Runtime
+// whose coroutines await it: a pool thread may still be handing a result back to the event loop. Awaiting run() suspends the
 // calling coroutine, runs the function on the pool, and resumes the coroutine on its own executor;
 // an exception thrown by the function is rethrown in the coroutine.
 class BlockingPool {

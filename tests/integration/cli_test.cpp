@@ -1,0 +1,207 @@
+// The admin CLI against the same database the running server uses: app create/list/show/update/
+// disable/assign, user list/show/disable/enable, migrate, and refusals that change nothing.
+#include <gtest/gtest.h>
+
+#include "integration/support/json.hpp"
+#include "integration/support/suite.hpp"
+
+namespace it {
+namespace {
+
+class Cli : public EnvSuite {
+ protected:
+  // Runs the CLI and parses its stdout as JSON, failing the test on a non-zero exit.
+  json::value cli_json(const std::vector<std::string>& args) {
+    const RunResult r = env().cli(args);
+    EXPECT_EQ(r.exit_code, 0) << describe(args) << "\n" << r.err;
+    try {
+      return parse_json(r.out, describe(args) + " output");
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+      return nullptr;
+    }
+  }
+
+  // The command must fail with a message and leave every table as it was.
+  void expect_refused(const std::vector<std::string>& args) {
+    SCOPED_TRACE(describe(args));
+    const RowCounts before = env().row_counts();
+    const RunResult r = env().cli(args);
+    EXPECT_NE(r.exit_code, 0) << r.out;
+    EXPECT_FALSE(r.err.empty()) << "a refusal must say why on stderr";
+    EXPECT_TRUE(counts_changed_by(before, env().row_counts(), {}, true));
+  }
+
+  // Logs a new WeChat user in through an auto_create app and returns the new user's id.
+  std::string new_user() {
+    const std::string client = env().create_app({.unbound = "auto_create"});
+    const HttpResult r = env().login_wechat(client, env().fresh_code());
+    EXPECT_TRUE(is_success(r));
+    return string_at(decode_jws_part(id_token_of(r), 1), "sub");
+  }
+
+  static const json::object* find_by(const json::value& list, std::string_view key,
+                                     std::string_view value) {
+    if (!list.is_array()) return nullptr;
+    for (const auto& item : list.as_array()) {
+      if (item.is_object() && string_at(item.as_object(), key) == value) return &item.as_object();
+    }
+    return nullptr;
+  }
+};
+
+TEST_F(Cli, AppCreateWithJsonShowsTheAppButNeverTheSecret) {
+  const std::string id = unique_name("client");
+  const std::string name = unique_name("Shop App");
+  const RunResult r = env().cli({"app", "create", "--name", name, "--client-id", id, "--unbound",
+                                 "bind", "--wechat-appid", env().wechat_appid(), "--wechat-secret",
+                                 env().wechat_secret(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json::value v = parse_json(r.out);
+  ASSERT_TRUE(v.is_object()) << r.out;
+  EXPECT_EQ(string_at(v.as_object(), "client_id"), id);
+  EXPECT_EQ(string_at(v.as_object(), "name"), name);
+  EXPECT_EQ(r.out.find(env().wechat_secret()), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find(env().wechat_secret()), std::string::npos) << r.err;
+  // The server sees the new app at once, with its policy.
+  EXPECT_TRUE(is_flow(env().login_wechat(id, env().fresh_code()), "SOCIAL_BIND",
+                      {"VERIFY_PHONE", "VERIFY_EMAIL"}));
+}
+
+TEST_F(Cli, AppCreateGeneratesAClientId) {
+  const json::object app = env().create_app_json();
+  EXPECT_GE(string_at(app, "client_id").size(), 16U) << dump(app);
+}
+
+TEST_F(Cli, AppListAndShowFindTheApp) {
+  const std::string id = env().create_app();
+  const json::value list = cli_json({"app", "list", "--json"});
+  EXPECT_NE(find_by(list, "client_id", id), nullptr) << dump(list);
+  const json::value shown = cli_json({"app", "show", id, "--json"});
+  ASSERT_TRUE(shown.is_object()) << dump(shown);
+  EXPECT_EQ(string_at(shown.as_object(), "client_id"), id);
+  EXPECT_EQ(dump(shown).find(env().wechat_secret()), std::string::npos);
+}
+
+TEST_F(Cli, AppUpdateChangesWhatTheServerDoes) {
+  const std::string id = env().create_app();
+  EXPECT_TRUE(is_flow(env().login_wechat(id, env().fresh_code()), "USER_REGISTER",
+                      {"VERIFY_PHONE", "VERIFY_EMAIL"}));
+  const json::value updated = cli_json(
+      {"app", "update", id, "--unbound", "bind", "--bind-methods", "VERIFY_EMAIL", "--json"});
+  ASSERT_TRUE(updated.is_object()) << dump(updated);
+  EXPECT_EQ(string_at(updated.as_object(), "client_id"), id);
+  // The running server had the app cached; the change is promised within the cache bound.
+  HttpResult last;
+  EXPECT_TRUE(eventually(
+      [&] {
+        last = env().login_wechat(id, env().fresh_code());
+        return is_flow(last, "SOCIAL_BIND", {"VERIFY_EMAIL"});
+      },
+      std::chrono::milliseconds(kAppCacheTtlMs + 2000)))
+      << "last answer: " << last.describe();
+}
+
+TEST_F(Cli, AppDisableIsShownAndRefusedByTheServer) {
+  const std::string id = env().create_app();
+  const json::value disabled = cli_json({"app", "disable", id, "--json"});
+  EXPECT_TRUE(disabled.is_object() && string_at(disabled.as_object(), "client_id") == id)
+      << dump(disabled);
+  const json::value shown = cli_json({"app", "show", id, "--json"});
+  ASSERT_TRUE(shown.is_object()) << dump(shown);
+  const auto* enabled = shown.as_object().if_contains("enabled");
+  ASSERT_TRUE(enabled != nullptr && enabled->is_bool()) << dump(shown);
+  EXPECT_FALSE(enabled->as_bool());
+  EXPECT_TRUE(
+      is_error(env().login_wechat(id, env().fresh_code()), "IDAAS.SDK.PARAM.0003", Lang::kEn));
+}
+
+TEST_F(Cli, InvalidAppOptionsAreRefusedAndChangeNothing) {
+  const std::vector<std::string> base{"app", "create", "--name", unique_name("bad"), "--json"};
+  const auto plus = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  expect_refused(plus({"--unbound", "sometimes"}));
+  expect_refused(plus({"--access", "everyone"}));
+  expect_refused(plus({"--bind-methods", "VERIFY_PHONE,CARRIER_PIGEON"}));
+  expect_refused(plus({"--bind-methods", ""}));
+  expect_refused({"app", "update", env().create_app(), "--unbound", "sometimes"});
+}
+
+TEST_F(Cli, DuplicateClientIdIsRefused) {
+  const std::string id = env().create_app();
+  expect_refused({"app", "create", "--name", unique_name("dup"), "--client-id", id, "--json"});
+}
+
+TEST_F(Cli, UnknownIdsAreRefused) {
+  const std::string user = new_user();
+  const std::string client = env().create_app();
+  expect_refused({"app", "show", unique_name("no-such-app"), "--json"});
+  expect_refused({"app", "disable", unique_name("no-such-app")});
+  expect_refused({"app", "assign", client, "--user", unique_name("no-such-user")});
+  expect_refused({"app", "assign", unique_name("no-such-app"), "--user", user});
+  expect_refused({"user", "show", unique_name("no-such-user"), "--json"});
+  expect_refused({"user", "disable", unique_name("no-such-user")});
+}
+
+TEST_F(Cli, UserListShowDisableEnable) {
+  const std::string user = new_user();
+  ASSERT_FALSE(user.empty());
+  const json::value list = cli_json({"user", "list", "--json"});
+  EXPECT_NE(find_by(list, "id", user), nullptr) << dump(list);
+
+  const auto status = [&] {
+    const json::value v = cli_json({"user", "show", user, "--json"});
+    EXPECT_TRUE(v.is_object() && string_at(v.as_object(), "id") == user) << dump(v);
+    return v.is_object() ? string_at(v.as_object(), "status") : std::string();
+  };
+  EXPECT_EQ(status(), "active");
+  ASSERT_EQ(env().cli({"user", "disable", user}).exit_code, 0);
+  EXPECT_EQ(status(), "disabled");
+  ASSERT_EQ(env().cli({"user", "enable", user}).exit_code, 0);
+  EXPECT_EQ(status(), "active");
+}
+
+TEST_F(Cli, MigrateIsIdempotent) {
+  const RowCounts before = env().row_counts();
+  const RunResult r = env().cli({"migrate"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(counts_changed_by(before, env().row_counts(), {}, true));
+}
+
+TEST_F(Cli, ConfigMayComeBeforeTheSubcommand) {
+  const std::string id = env().create_app();
+  const RunResult r = run_to_completion(
+      {CIAMD_BIN, "--config", env().config_path().string(), "app", "show", id, "--json"},
+      env().dir());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(string_at(parse_json(r.out).as_object(), "client_id"), id);
+}
+
+TEST_F(Cli, EnvironmentOverridesTheConfigFile) {
+  // CIAMD_DATABASE_URL points the same config at another, empty database.
+  const auto other = env().dir() / "other.db";
+  const EnvVars vars{{"CIAMD_DATABASE_URL", "sqlite://" + other.string()}};
+  const std::string cfg = env().config_path().string();
+  ASSERT_EQ(run_to_completion({CIAMD_BIN, "migrate", "--config", cfg}, env().dir(),
+                              std::chrono::seconds(60), vars)
+                .exit_code,
+            0);
+  const RunResult r = run_to_completion({CIAMD_BIN, "app", "list", "--json", "--config", cfg},
+                                        env().dir(), std::chrono::seconds(60), vars);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(parse_json(r.out), json::array{}) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(other));
+}
+
+TEST_F(Cli, MissingConfigFileIsAnError) {
+  const RunResult r = run_to_completion(
+      {CIAMD_BIN, "app", "list", "--config", (env().dir() / "nope.toml").string()}, env().dir());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_FALSE(r.err.empty());
+}
+
+}  // namespace
+}  // namespace it

@@ -1,0 +1,261 @@
+#include "integration/support/env.hpp"
+
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json/serialize.hpp>
+#include <stdexcept>
+#include <thread>
+
+#include "integration/support/json.hpp"
+
+namespace it {
+namespace {
+
+std::string random_bytes(std::size_t n) {
+  std::string out(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
+    throw std::runtime_error("RAND_bytes failed");
+  }
+  return out;
+}
+
+std::string random_hex(std::size_t bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : random_bytes(bytes)) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string unique_name(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  return prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
+}
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  for (;;) {
+    if (pred()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+std::vector<std::string> app_flags(const AppSpec& spec, const std::string& wechat_appid,
+                                   const std::string& wechat_secret) {
+  std::vector<std::string> f;
+  const auto opt = [&](const char* flag, const std::optional<std::string>& v) {
+    if (v) f.insert(f.end(), {flag, *v});
+  };
+  opt("--client-id", spec.client_id);
+  opt("--unbound", spec.unbound);
+  opt("--bind-methods", spec.bind_methods);
+  opt("--access", spec.access);
+  if (spec.id_token_ttl) f.insert(f.end(), {"--id-token-ttl", std::to_string(*spec.id_token_ttl)});
+  if (spec.wechat_session_ttl) {
+    f.insert(f.end(), {"--wechat-session-ttl", std::to_string(*spec.wechat_session_ttl)});
+  }
+  if (spec.wechat)
+    f.insert(f.end(), {"--wechat-appid", wechat_appid, "--wechat-secret", wechat_secret});
+  return f;
+}
+
+Env::Env(EnvOptions options) : options_(std::move(options)), dir_("ciamd-it-") {
+  try {
+    wechat_appid_ = "wx" + random_hex(8);
+    wechat_secret_ = random_hex(16);
+    fingerprint_ = "fp-" + random_hex(6);
+    sim_ = std::make_unique<IdpSim>(dir());
+    sim_->add_wechat_app(wechat_appid_, wechat_secret_);
+    write_config();
+    const RunResult m = cli({"migrate"});
+    if (m.exit_code != 0) {
+      throw std::runtime_error("ciamd migrate failed (" + std::to_string(m.exit_code) +
+                               "): " + m.err + m.out);
+    }
+    barrier_client_ = create_app({.name = unique_name("audit-barrier")});
+    start_server();
+    audit_expected_ = count_rows(db_path())["audit_events"];
+  } catch (...) {
+    dir_.keep();  // the logs in there explain the failure
+    throw;
+  }
+}
+
+Env::~Env() {
+  if (server_) server_->stop();
+  if (sim_) sim_->process().stop();
+}
+
+void Env::write_config() {
+  const std::string base_url =
+      options_.wechat_base_url.value_or("https://127.0.0.1:" + std::to_string(sim_->https_port()));
+  const std::string ca_line =
+      options_.trust_sim_ca ? "ca_file = \"" + sim_->ca_file().string() + "\"\n" : "";
+  // A fresh master key per Env: nothing sealed in one test can be opened by another.
+  const std::string toml =
+      "[server]\n"
+      "listen = \"127.0.0.1:0\"\n"
+      "threads = 2\n"
+      "app_cache_ttl_ms = " +
+      std::to_string(kAppCacheTtlMs) +
+      "\n"
+      "[database]\n"
+      "url = \"sqlite://" +
+      db_path().string() +
+      "\"\n"
+      "[upstream]\n"
+      "wechat_base_url = \"" +
+      base_url + "\"\n" + ca_line +
+      "connect_timeout_ms = 1000\n"
+      "request_timeout_ms = " +
+      std::to_string(kUpstreamTimeoutMs) +
+      "\n"
+      "[tokens]\n"
+      "issuer = \"" +
+      kIssuer +
+      "\"\n"
+      "state_token_ttl = 1800\n"
+      "[security]\n"
+      "master_key = \"" +
+      base64_encode(random_bytes(32)) +
+      "\"\n"
+      "[log]\n"
+      "level = \"info\"\n";
+  write_file(config_path(), toml);
+}
+
+RunResult Env::cli(std::vector<std::string> args) {
+  args.insert(args.begin(), CIAMD_BIN);
+  args.insert(args.end(), {"--config", config_path().string()});
+  return run_to_completion(args, dir());
+}
+
+boost::json::object Env::create_app_json(const AppSpec& spec) {
+  std::vector<std::string> args{"app", "create", "--name", spec.name.value_or(unique_name("app"))};
+  for (auto& f : app_flags(spec, wechat_appid_, wechat_secret_)) args.push_back(std::move(f));
+  args.emplace_back("--json");
+  const RunResult r = cli(args);
+  if (r.exit_code != 0) {
+    throw std::runtime_error("`" + describe(args) + "` exited " + std::to_string(r.exit_code) +
+                             ": " + r.err + r.out);
+  }
+  const boost::json::value v = parse_json(r.out, "ciamd app create --json output");
+  if (!v.is_object() || string_at(v.as_object(), "client_id").empty()) {
+    throw std::runtime_error("ciamd app create --json printed no client_id: " + r.out);
+  }
+  return v.as_object();
+}
+
+std::string Env::create_app(const AppSpec& spec) {
+  return string_at(create_app_json(spec), "client_id");
+}
+
+Headers Env::device_headers() const {
+  return {{"X-operating-sys-version", "iOS 17.2"},
+          {"X-device-fingerprint", fingerprint_},
+          {"X-agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X)"}};
+}
+
+Headers Env::login_headers(const std::string& client_id) const {
+  Headers h = device_headers();
+  h.emplace_back("X-client-id", client_id);
+  h.emplace_back("Content-Type", "application/json");
+  return h;
+}
+
+HttpResult Env::login_wechat(const std::string& client_id, const std::string& code,
+                             const Headers& extra) {
+  Headers h = login_headers(client_id);
+  for (const auto& [k, v] : extra) h = with(std::move(h), k, v);
+  return post_login(h, boost::json::serialize(boost::json::object{{"code", code}}));
+}
+
+HttpResult Env::post_login(const Headers& headers, std::string_view body, bool audited) {
+  if (audited) ++audit_expected_;
+  return request(port_, "POST", kLoginPath, headers, body);
+}
+
+RowCounts Env::row_counts() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  RowCounts now = count_rows(db_path());
+  while (now["audit_events"] < audit_expected_ && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    now = count_rows(db_path());
+  }
+  audit_expected_ = now["audit_events"];
+  return now;
+}
+
+RowCounts Env::settle_audit(const RowCounts& before, std::int64_t delta) {
+  std::int64_t barrier = 0;
+  if (delta == 0) {
+    // A login with no code reaches the handler and writes exactly one audit row.
+    post_login(login_headers(barrier_client_), "{}");
+    barrier = 1;
+  }
+  // Also wait for what this test expects, in case the tally undercounts.
+  const auto want = before.contains("audit_events") ? before.at("audit_events") + delta : 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  RowCounts now = row_counts();
+  while (now["audit_events"] - barrier < want && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    now = count_rows(db_path());
+  }
+  now["audit_events"] -= barrier;
+  return now;
+}
+
+boost::json::object Env::fetch_jwks() {
+  const HttpResult r = request(port_, "GET", kKeysPath);
+  if (r.status != 200)
+    throw std::runtime_error("GET " + std::string(kKeysPath) + ": " + r.describe());
+  const boost::json::value v = r.json();
+  if (!v.is_object()) throw std::runtime_error("JWKS is not an object: " + r.body);
+  return v.as_object();
+}
+
+VerifiedJwt Env::verify_id_token(std::string_view jws) {
+  return verify_rs256(jws, fetch_jwks());
+}
+
+int Env::stop_server() {
+  if (!server_) return -1;
+  const int code = server_->stop(std::chrono::seconds(10));
+  return code;
+}
+
+void Env::start_server() {
+  const auto ready = dir() / "ciamd.ready";
+  std::filesystem::remove(ready);
+  server_ = std::make_unique<Process>(
+      std::vector<std::string>{CIAMD_BIN, "serve", "--config", config_path().string(),
+                               "--ready-file", ready.string()},
+      dir(), "ciamd-" + std::to_string(++server_starts_));
+  const boost::json::object info = wait_for_ready_file(ready, *server_);
+  const boost::json::value* p = info.if_contains("port");
+  if (p == nullptr || !p->is_int64()) {
+    throw std::runtime_error("ciamd ready file has no numeric port: " + dump(info));
+  }
+  port_ = static_cast<int>(p->as_int64());
+}
+
+std::string Env::server_output() const {
+  if (!server_) return {};
+  return read_file(server_->stdout_path()) + read_file(server_->stderr_path());
+}
+
+std::string Env::logs() {
+  std::string out = "temp dir: " + dir().string() + "\n";
+  if (server_) out += server_->log_tail();
+  if (sim_) out += sim_->process().log_tail();
+  return out;
+}
+
+}  // namespace it

@@ -1,0 +1,157 @@
+// Env: one complete system under test in its own temp dir: idp-sim (HTTP + HTTPS with a throwaway
+// CA), a ciamd config with a fresh master key, a migrated SQLite database and `ciamd serve`, plus
+// the helpers tests use to drive it. Tests create their own applications and WeChat users through
+// it, so several tests can share one Env and still be independent.
+//
+//   Env env;
+//   std::string client = env.create_app({.unbound = "auto_create"});
+//   HttpResult r = env.login_wechat(client, env.fresh_code());
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "integration/support/db_reader.hpp"
+#include "integration/support/http_client.hpp"
+#include "integration/support/jwt_verify.hpp"
+#include "integration/support/process.hpp"
+#include "integration/support/sim.hpp"
+#include "integration/support/temp_dir.hpp"
+
+namespace it {
+
+inline constexpr const char* kIssuer = "https://ciamd.test";
+inline constexpr const char* kLoginPath = "/api/v2/sdk/login/wechat";
+inline constexpr const char* kKeysPath = "/api/v1/oauth2/keys";
+inline constexpr const char* kDiscoveryPath = "/.well-known/openid-configuration";
+// The server's upstream request timeout in the test config; fault tests exceed it on purpose.
+inline constexpr int kUpstreamTimeoutMs = 2000;
+
+// [server] app_cache_ttl_ms in the test config: the server caches applications, and an admin change
+// is only promised to take effect within this bound (docs/configuration.md). Short, so tests of
+// such changes wait little.
+inline constexpr int kAppCacheTtlMs = 300;
+
+// Polls pred() every 20 ms until it holds or `within` has passed; returns its last value. For
+// effects the server only promises within a bound (see kAppCacheTtlMs).
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds within);
+
+// `ciamd app create` options; absent ones are left to the server's defaults.
+struct AppSpec {
+  std::optional<std::string> name{};  // default: a unique name
+  std::optional<std::string> client_id{};
+  std::optional<std::string> unbound{};       // register|bind|auto_create|reject
+  std::optional<std::string> bind_methods{};  // "VERIFY_PHONE,VERIFY_EMAIL"
+  std::optional<std::string> access{};        // all|assigned
+  std::optional<std::int64_t> id_token_ttl{};
+  std::optional<std::int64_t> wechat_session_ttl{};
+  bool wechat = true;  // configure the Env's WeChat appid and secret
+};
+
+// The `ciamd app create|update` flags for `spec` (without the subcommand).
+std::vector<std::string> app_flags(const AppSpec& spec, const std::string& wechat_appid,
+                                   const std::string& wechat_secret);
+
+// Deviations from the standard wiring, for tests of upstream failures.
+struct EnvOptions {
+  // Replaces the simulator's HTTPS URL as [upstream] wechat_base_url.
+  std::optional<std::string> wechat_base_url{};
+  // False: leave [upstream] ca_file out, so the simulator's certificate is not trusted.
+  bool trust_sim_ca = true;
+};
+
+// "prefix-<pid>-<n>": unique across parallel test processes and within one.
+std::string unique_name(const std::string& prefix);
+
+class Env {
+ public:
+  // Throws std::runtime_error (with logs) when anything fails to come up.
+  explicit Env(EnvOptions options = {});
+  ~Env();
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  std::filesystem::path db_path() const { return dir() / "ciamd.db"; }
+  std::filesystem::path config_path() const { return dir() / "ciamd.toml"; }
+  IdpSim& sim() { return *sim_; }
+  int port() const { return port_; }
+  const std::string& wechat_appid() const { return wechat_appid_; }
+  const std::string& wechat_secret() const { return wechat_secret_; }
+
+  // `ciamd <args...> --config <file>`.
+  RunResult cli(std::vector<std::string> args);
+  // Creates an application with the CLI (--json) and returns its client id; throws on failure.
+  std::string create_app(const AppSpec& spec = {});
+  // The parsed JSON of `ciamd app create --json`.
+  boost::json::object create_app_json(const AppSpec& spec = {});
+
+  // The three required device headers (unique fingerprint per Env).
+  Headers device_headers() const;
+  // Device headers, X-client-id and Content-Type: what a well-behaved client sends.
+  Headers login_headers(const std::string& client_id) const;
+  // POST {"code": code} to the WeChat login endpoint; `extra` replaces same-named headers.
+  HttpResult login_wechat(const std::string& client_id, const std::string& code,
+                          const Headers& extra = {});
+  // `audited`: whether the server is expected to write an audit row for it (see row_counts()).
+  HttpResult post_login(const Headers& headers, std::string_view body, bool audited = true);
+  // Declares login requests sent outside post_login (say, on a raw keep-alive connection).
+  void note_audited_requests(std::int64_t n) { audit_expected_ += n; }
+
+  SimUser new_wechat_user() { return sim_->create_user(); }
+  std::string mint_code(const std::string& user_key) { return mint_code(wechat_appid_, user_key); }
+  std::string mint_code(const std::string& appid, const std::string& user_key) {
+    return sim_->mint_code(appid, user_key).code;
+  }
+  // A code for a brand-new WeChat user.
+  std::string fresh_code() { return mint_code(new_wechat_user().user_key); }
+
+  // Row counts of every table, once the audit rows of every login request sent so far have landed.
+  // The server writes audit events after answering, so a snapshot taken right after a response
+  // could miss them; Env counts the rows its requests should produce and waits (up to 5 s) for
+  // them. On timeout it resyncs to the real count, so one server bug fails one test, not all.
+  RowCounts row_counts();
+  // The counts after a request that should have written `delta` audit rows. For delta 0 it first
+  // sends a request that does write one, so a stray late row from the request under test has
+  // had the same time to appear; that barrier row is subtracted again.
+  RowCounts settle_audit(const RowCounts& before, std::int64_t delta);
+
+  boost::json::object fetch_jwks();
+  // verify_rs256 against the JWKS fetched now over HTTP.
+  VerifiedJwt verify_id_token(std::string_view jws);
+
+  // Stop (SIGTERM) and start `ciamd serve` on the same database and config.
+  int stop_server();
+  void start_server();
+
+  // Everything the running server has written to stdout and stderr so far.
+  std::string server_output() const;
+
+  // Keep the temp dir after the run and return the logs of every process, for failure output.
+  void keep() { dir_.keep(); }
+  std::string logs();
+
+ private:
+  void write_config();
+
+  EnvOptions options_;
+  TempDir dir_;
+  std::unique_ptr<IdpSim> sim_;
+  std::unique_ptr<Process> server_;
+  int port_ = 0;
+  int server_starts_ = 0;
+  std::string wechat_appid_;
+  std::string wechat_secret_;
+  std::string fingerprint_;
+  std::string barrier_client_;       // an app used only to send audit barriers
+  std::int64_t audit_expected_ = 0;  // audit rows the server should have written by now
+};
+
+}  // namespace it

@@ -1,0 +1,31 @@
+// EnvSuite: the GoogleTest fixture every integration test derives from. One Env (simulator +
+// ciamd) per test suite, started in SetUpTestSuite, because starting processes dominates the run
+// time on a small machine; tests stay independent by creating their own apps and WeChat users.
+// When a test fails, its Env's temp dir is kept and the processes' logs are printed.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "integration/support/env.hpp"
+#include "integration/support/expect.hpp"
+
+namespace it {
+
+class EnvSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  void SetUp() override;
+  void TearDown() override;
+
+  static Env& env() { return *env_; }
+
+ private:
+  static std::unique_ptr<Env> env_;
+  static std::string setup_error_;
+};
+
+}  // namespace it

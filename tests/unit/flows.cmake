@@ -1,0 +1,3 @@
+ciamd_test(flows_test
+  SOURCES unit/flows_social_login_test.cpp unit/flows_admin_test.cpp unit/flows_parts_test.cpp
+  DEPS ciamd_flows)

@@ -1,0 +1,232 @@
+// flows/admin: validation of AppChanges and the operator actions, against a real SQLite store.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "flows/admin.hpp"
+#include "flows_test_support.hpp"
+
+namespace ciamd {
+namespace {
+
+class AdminTest : public testing::FlowsTest {
+ protected:
+  ErrorCode create_error(const AppChanges& c) {
+    Result<Application> r = create_application(*store_, c, now_);
+    if (r) return ErrorCode::kNotFound;  // "no error": never an admin code
+    return r.error().code;
+  }
+};
+
+TEST_F(AdminTest, CreateWithDefaults) {
+  Result<Application> app = create_application(*store_, AppChanges{}, now_);
+  ASSERT_TRUE(app) << app.error().detail;
+  EXPECT_EQ(app->client_id.size(), 32u);
+  EXPECT_EQ(app->name, app->client_id);
+  EXPECT_TRUE(app->enabled);
+  EXPECT_EQ(app->unbound, UnboundPolicy::kRegister);
+  EXPECT_EQ(app->access, AccessPolicy::kAll);
+  EXPECT_EQ(app->mfa, MfaPolicy::kOff);
+  EXPECT_EQ(app->id_token_ttl, kDefaultIdTokenTtl);
+  EXPECT_EQ(app->wechat_session_ttl, kDefaultWechatSessionTtl);
+  EXPECT_EQ(app->weibo_session_ttl, kDefaultWeiboSessionTtl);
+  EXPECT_EQ(app->created_at, testing::kStart);
+  EXPECT_EQ(app->updated_at, testing::kStart);
+
+  Result<Application> again = get_application(*store_, app->client_id);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->name, app->client_id);
+  EXPECT_NE(create_application(*store_, AppChanges{}, now_)->client_id, app->client_id);
+}
+
+TEST_F(AdminTest, CreateWithEveryField) {
+  AppChanges c;
+  c.client_id = "demo-app_01";
+  c.name = "Demo";
+  c.unbound = "auto_create";
+  c.bind_methods = "VERIFY_EMAIL, VERIFY_PHONE";
+  c.access = "assigned";
+  c.mfa = "new_device";
+  c.wechat_appid = "wx123";
+  c.wechat_secret = "s3cret";
+  c.id_token_ttl = 600;
+  c.wechat_session_ttl = 3600;
+  c.weibo_session_ttl = 7200;
+  c.enabled = false;
+  ASSERT_TRUE(create_application(*store_, c, now_));
+
+  Result<Application> app = get_application(*store_, "demo-app_01");
+  ASSERT_TRUE(app);
+  EXPECT_EQ(app->name, "Demo");
+  EXPECT_EQ(app->unbound, UnboundPolicy::kAutoCreate);
+  EXPECT_EQ(app->bind_methods,
+            (std::vector<BindMethod>{BindMethod::kVerifyEmail, BindMethod::kVerifyPhone}));
+  EXPECT_EQ(app->access, AccessPolicy::kAssigned);
+  EXPECT_EQ(app->mfa, MfaPolicy::kNewDevice);
+  EXPECT_EQ(app->wechat.appid, "wx123");
+  EXPECT_EQ(app->wechat.secret, "s3cret");
+  EXPECT_EQ(app->id_token_ttl, 600);
+  EXPECT_EQ(app->wechat_session_ttl, 3600);
+  EXPECT_EQ(app->weibo_session_ttl, 7200);
+  EXPECT_FALSE(app->enabled);
+}
+
+TEST_F(AdminTest, CreateRejectsEachInvalidFieldAndWritesNothing) {
+  const auto with = [](auto set) {
+    AppChanges c;
+    c.client_id = "valid-client";
+    set(c);
+    return c;
+  };
+  const std::vector<std::pair<std::string, AppChanges>> cases = {
+      {"short client id", with([](AppChanges& c) { c.client_id = "abcdefg"; })},
+      {"long client id", with([](AppChanges& c) { c.client_id = std::string(65, 'a'); })},
+      {"client id chars", with([](AppChanges& c) { c.client_id = "bad id!!"; })},
+      {"empty name", with([](AppChanges& c) { c.name = ""; })},
+      {"long name", with([](AppChanges& c) { c.name = std::string(129, 'n'); })},
+      {"unbound", with([](AppChanges& c) { c.unbound = "sometimes"; })},
+      {"bind methods", with([](AppChanges& c) { c.bind_methods = "VERIFY_PHONE,SMS"; })},
+      {"empty bind methods", with([](AppChanges& c) { c.bind_methods = ""; })},
+      {"access", with([](AppChanges& c) { c.access = "everyone"; })},
+      {"mfa", with([](AppChanges& c) { c.mfa = "sms"; })},
+      {"id token ttl low", with([](AppChanges& c) { c.id_token_ttl = 59; })},
+      {"id token ttl high", with([](AppChanges& c) { c.id_token_ttl = 24 * 3600 + 1; })},
+      {"negative ttl", with([](AppChanges& c) { c.wechat_session_ttl = -1; })},
+      {"session ttl high",
+       with([](AppChanges& c) { c.weibo_session_ttl = 10LL * 365 * 24 * 3600 + 1; })},
+      {"appid alone", with([](AppChanges& c) { c.wechat_appid = "wx1"; })},
+      {"secret alone", with([](AppChanges& c) { c.wechat_secret = "s"; })},
+  };
+  for (const auto& [what, c] : cases) {
+    EXPECT_EQ(create_error(c), ErrorCode::kAdminInvalidArgument) << what;
+  }
+  EXPECT_TRUE(store_->list_applications().empty());
+}
+
+TEST_F(AdminTest, CreateAcceptsTheBoundaries) {
+  AppChanges c;
+  c.client_id = "abcdefgh";
+  c.name = std::string(128, 'n');
+  c.id_token_ttl = 60;
+  c.wechat_session_ttl = 10LL * 365 * 24 * 3600;
+  EXPECT_TRUE(create_application(*store_, c, now_));
+  c.client_id = std::string(64, 'Z');
+  c.name = "x";
+  c.id_token_ttl = 24 * 3600;
+  c.weibo_session_ttl = 60;
+  EXPECT_TRUE(create_application(*store_, c, now_));
+}
+
+TEST_F(AdminTest, CreateTwiceIsAConflict) {
+  AppChanges c;
+  c.client_id = "same-client";
+  ASSERT_TRUE(create_application(*store_, c, now_));
+  EXPECT_EQ(create_error(c), ErrorCode::kAdminConflict);
+}
+
+TEST_F(AdminTest, UpdateChangesOnlyWhatIsSet) {
+  AppChanges c;
+  c.client_id = "upd-client";
+  c.name = "Before";
+  c.wechat_appid = "wx1";
+  c.wechat_secret = "one";
+  ASSERT_TRUE(create_application(*store_, c, now_));
+
+  now_ += 100;
+  AppChanges u;
+  u.unbound = "reject";
+  u.wechat_secret = "two";  // the appid is already set
+  Result<Application> updated = update_application(*store_, "upd-client", u, now_);
+  ASSERT_TRUE(updated) << updated.error().detail;
+
+  Result<Application> app = get_application(*store_, "upd-client");
+  ASSERT_TRUE(app);
+  EXPECT_EQ(app->name, "Before");
+  EXPECT_EQ(app->unbound, UnboundPolicy::kReject);
+  EXPECT_EQ(app->wechat.appid, "wx1");
+  EXPECT_EQ(app->wechat.secret, "two");
+  EXPECT_EQ(app->created_at, testing::kStart);
+  EXPECT_EQ(app->updated_at, testing::kStart + 100);
+
+  AppChanges clear;
+  clear.wechat_appid = "";
+  clear.wechat_secret = "";
+  ASSERT_TRUE(update_application(*store_, "upd-client", clear, now_));
+  EXPECT_FALSE(get_application(*store_, "upd-client")->wechat.configured());
+}
+
+TEST_F(AdminTest, UpdateRejectsInvalidChangesAndKeepsTheStoredApp) {
+  AppChanges c;
+  c.client_id = "keep-client";
+  c.name = "Kept";
+  ASSERT_TRUE(create_application(*store_, c, now_));
+
+  AppChanges bad;
+  bad.name = "Changed";
+  bad.mfa = "sometimes";
+  EXPECT_EQ(update_application(*store_, "keep-client", bad, now_).error().code,
+            ErrorCode::kAdminInvalidArgument);
+  AppChanges rename;
+  rename.client_id = "other-client";
+  EXPECT_EQ(update_application(*store_, "keep-client", rename, now_).error().code,
+            ErrorCode::kAdminInvalidArgument);
+  AppChanges half;
+  half.wechat_appid = "wx-only";
+  EXPECT_EQ(update_application(*store_, "keep-client", half, now_).error().code,
+            ErrorCode::kAdminInvalidArgument);
+  EXPECT_EQ(get_application(*store_, "keep-client")->name, "Kept");
+  EXPECT_EQ(get_application(*store_, "keep-client")->mfa, MfaPolicy::kOff);
+
+  AppChanges same;
+  same.client_id = "keep-client";
+  same.enabled = false;
+  ASSERT_TRUE(update_application(*store_, "keep-client", same, now_));
+  EXPECT_FALSE(get_application(*store_, "keep-client")->enabled);
+}
+
+TEST_F(AdminTest, UnknownApplicationIsNotFound) {
+  EXPECT_EQ(get_application(*store_, "nobody-here").error().code, ErrorCode::kAdminNotFound);
+  AppChanges u;
+  u.name = "x";
+  EXPECT_EQ(update_application(*store_, "nobody-here", u, now_).error().code,
+            ErrorCode::kAdminNotFound);
+}
+
+TEST_F(AdminTest, AssignUserToApplication) {
+  AppChanges c;
+  c.client_id = "assign-client";
+  c.access = "assigned";
+  ASSERT_TRUE(create_application(*store_, c, now_));
+  add_user("u-1");
+
+  EXPECT_EQ(assign_user_to_application(*store_, "assign-client", "nobody").error().code,
+            ErrorCode::kAdminNotFound);
+  EXPECT_EQ(assign_user_to_application(*store_, "no-such-app", "u-1").error().code,
+            ErrorCode::kAdminNotFound);
+  EXPECT_FALSE(store_->is_assigned("assign-client", "u-1"));
+  EXPECT_TRUE(assign_user_to_application(*store_, "assign-client", "u-1"));
+  EXPECT_TRUE(assign_user_to_application(*store_, "assign-client", "u-1")) << "idempotent";
+  EXPECT_TRUE(store_->is_assigned("assign-client", "u-1"));
+}
+
+TEST_F(AdminTest, DisableAndEnableAUser) {
+  add_user("u-2");
+  EXPECT_EQ(get_user(*store_, "nobody").error().code, ErrorCode::kAdminNotFound);
+  EXPECT_EQ(set_user_enabled(*store_, "nobody", false, now_).error().code,
+            ErrorCode::kAdminNotFound);
+
+  now_ += 10;
+  Result<User> off = set_user_enabled(*store_, "u-2", false, now_);
+  ASSERT_TRUE(off);
+  EXPECT_EQ(off->status, UserStatus::kDisabled);
+  EXPECT_EQ(off->updated_at, testing::kStart + 10);
+  EXPECT_EQ(get_user(*store_, "u-2")->status, UserStatus::kDisabled);
+
+  Result<User> on = set_user_enabled(*store_, "u-2", true, now_);
+  ASSERT_TRUE(on);
+  EXPECT_EQ(on->status, UserStatus::kActive);
+  EXPECT_EQ(get_user(*store_, "u-2")->name, "Name u-2");
+}
+
+}  // namespace
+}  // namespace ciamd

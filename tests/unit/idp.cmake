@@ -1,0 +1,1 @@
+ciamd_test(idp_test SOURCES unit/idp_wire_test.cpp DEPS ciamd_idp)

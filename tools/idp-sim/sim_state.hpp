@@ -1,0 +1,38 @@
+// idp-sim/sim_state: everything the simulator remembers, in memory, shared by all request
+// handlers on all threads (each part locks for itself). New providers add their part here.
+#pragma once
+
+#include <cstdint>
+
+#include "idp-sim/clock.hpp"
+#include "idp-sim/faults.hpp"
+#include "idp-sim/wechat_state.hpp"
+
+namespace idp_sim {
+
+struct SimOptions {
+  std::int64_t code_ttl = 600;  // seconds; WeChat app codes live 10 minutes (UPSTREAM.md 1)
+  NowSource now = system_now;   // injectable for tests
+};
+
+class SimState {
+ public:
+  explicit SimState(SimOptions options = {});
+  SimState(const SimState&) = delete;
+  SimState& operator=(const SimState&) = delete;
+
+  SimClock& clock() { return clock_; }
+  FaultBook& faults() { return faults_; }
+  WechatState& wechat() { return wechat_; }
+
+  // POST /_sim/reset: users, codes, tokens, faults, counters and the clock offset go; apps stay,
+  // because they mirror configuration (--wechat-app) rather than test data.
+  void reset();
+
+ private:
+  SimClock clock_;
+  FaultBook faults_;
+  WechatState wechat_;
+};
+
+}  // namespace idp_sim

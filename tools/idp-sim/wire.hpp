@@ -1,0 +1,48 @@
+// idp-sim/wire: how simulated answers look on the wire, and the wrapper every simulated upstream
+// route goes through (call counting, fault injection, one log line per request).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <functional>
+#include <string>
+
+#include "idp-sim/outcome.hpp"
+#include "idp-sim/sim_state.hpp"
+#include "net/http.hpp"
+#include "net/router.hpp"
+#include "net/task.hpp"
+
+namespace idp_sim {
+
+// WeChat answers everything with HTTP 200 and this Content-Type (UPSTREAM.md section 0).
+inline constexpr const char* kWechatContentType = "application/json; encoding=utf-8";
+
+// A WeChat success body. WeChat's JSON escapes '/' as "\/" (UPSTREAM.md 1.1 shows
+// "http:\/\/t.cn\/..."), so the simulator does too: clients must use a real JSON parser.
+ciamd::HttpResponse wechat_json(const boost::json::object& body);
+// {"errcode":N,"errmsg":"<text>, rid: xxxxxxxx-xxxxxxxx-xxxxxxxx"} with HTTP 200.
+ciamd::HttpResponse wechat_error(const WxError& error);
+
+// An nginx-style HTML error page with status `status`, as a gateway in front of WeChat sends.
+ciamd::HttpResponse html_error(int status);
+// HTTP 200 with the JSON content type and a truncated, unparsable body.
+ciamd::HttpResponse garbage_body();
+
+// Control API answers: plain JSON, {"error": "..."} on failure.
+ciamd::HttpResponse control_json(int status, const boost::json::value& body);
+ciamd::HttpResponse control_error(const ControlError& error);
+
+// What a simulated endpoint produced, and the provider error code to log (0: success).
+struct UpstreamReply {
+  ciamd::HttpResponse response;
+  int errcode = 0;
+};
+using UpstreamHandler = std::function<ciamd::Task<UpstreamReply>(const ciamd::HttpRequest&)>;
+
+// Registers a simulated provider endpoint. Every call is counted; a queued fault for the path is
+// applied (latency first, then an HTML status, garbage or an errcode; an errcode -1 fault runs
+// `handler` first so its side effects happen, see fault_runs_handler); one line is logged.
+void add_upstream_route(ciamd::Router& router, SimState& state, std::string method,
+                        std::string path, UpstreamHandler handler);
+
+}  // namespace idp_sim
