@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 build_dir=build-release
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DCIAMD_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build_dir" -j"$(nproc)" --target ciamd idp-sim

@@ -91,7 +91,12 @@ std::optional<std::string> phone_from_parts(std::string_view country_code,
                                             std::string_view national_number) {
   while (!country_code.empty() && country_code.front() == '+') country_code.remove_prefix(1);
   if (!all_digits(country_code) || !all_digits(national_number)) return std::nullopt;
-  return normalize_phone("+" + std::string(country_code) + std::string(national_number));
+  std::string e164;
+  e164.reserve(1 + country_code.size() + national_number.size());
+  e164.push_back('+');
+  e164.append(country_code);
+  e164.append(national_number);
+  return normalize_phone(e164);
 }
 
 }  // namespace ciamd
