@@ -30,8 +30,7 @@ SdkRequest read_sdk_headers(const HttpRequest& http) {
 }
 
 Task<Result<Done>> check_sdk_request(const ApiServices& api, SdkRequest& sdk) {
-  if (sdk.device.os_version.empty() || sdk.device.fingerprint.empty() ||
-      sdk.device.agent.empty()) {
+  if (sdk.device.os_version.empty() || sdk.device.fingerprint.empty() || sdk.device.agent.empty()) {
     co_return ErrorCode::kDeviceInfoIncomplete;
   }
   if (sdk.client_id.empty()) co_return ErrorCode::kClientIdEmpty;

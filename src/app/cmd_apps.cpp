@@ -1,14 +1,14 @@
 // `ciamd app ...`: register and manage applications (the same flows/admin the admin API uses).
 #include <CLI/CLI.hpp>
-
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <iostream>
 
+#include "app/cli_output.hpp"
 #include "app/commands.hpp"
-#include "core/clock.hpp"
 #include "app/context.hpp"
 #include "app/json_out.hpp"
+#include "core/clock.hpp"
 #include "flows/admin.hpp"
 
 namespace ciamd {
@@ -55,24 +55,8 @@ struct AppOptions {
   }
 };
 
-void print_app(const Application& app, bool json) {
-  if (json) {
-    std::cout << boost::json::serialize(application_json(app)) << "\n";
-    return;
-  }
-  for (const auto& [key, value] : application_json(app)) {
-    std::cout << key << ": " << boost::json::serialize(value) << "\n";
-  }
-}
-
-// Prints the result or the error; sets the exit code.
 void finish(CliState& state, const Result<Application>& r, bool json) {
-  if (!r) {
-    std::cerr << error_info(r.error().code).code << ": " << r.error().detail << "\n";
-    state.exit_code = 1;
-    return;
-  }
-  print_app(r.value(), json);
+  ciamd::finish(state, r, json, application_json);
 }
 
 }  // namespace
@@ -147,10 +131,7 @@ void add_app_commands(CLI::App& cli, CliState& state) {
   assign->callback([&state, client_id, user_id] {
     AppContext ctx = open_context(state.config_path);
     Result<Done> r = assign_user_to_application(*ctx.store, *client_id, *user_id);
-    if (!r) {
-      std::cerr << error_info(r.error().code).code << ": " << r.error().detail << "\n";
-      state.exit_code = 1;
-    }
+    if (!r) report_failure(state, r.error());
   });
 }
 

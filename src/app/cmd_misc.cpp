@@ -1,6 +1,5 @@
 // `ciamd migrate`, `ciamd master-key`, `ciamd token decode`.
 #include <CLI/CLI.hpp>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <iostream>

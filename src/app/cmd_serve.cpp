@@ -1,7 +1,7 @@
 // `ciamd serve`: wires every module together and runs the public listener.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <thread>
@@ -63,7 +63,10 @@ void serve(const std::string& config_path, const std::string& ready_file) {
   HttpClient client(runtime, client_options(cfg));
   WechatOpenConnector wechat(client, cfg.upstream.wechat_base_url);
 
-  const FlowServices flows{*ctx.store, pool, keys, state_tokens,
+  const FlowServices flows{*ctx.store,
+                           pool,
+                           keys,
+                           state_tokens,
                            TokenSettings{cfg.tokens.issuer, cfg.tokens.state_token_ttl},
                            system_now};
   AppDirectory apps(*ctx.store, pool, std::chrono::milliseconds(cfg.server.app_cache_ttl_ms));

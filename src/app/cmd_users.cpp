@@ -1,36 +1,21 @@
 // `ciamd user ...`: find and help users.
 #include <CLI/CLI.hpp>
-
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <iostream>
 
+#include "app/cli_output.hpp"
 #include "app/commands.hpp"
-#include "core/clock.hpp"
 #include "app/context.hpp"
 #include "app/json_out.hpp"
+#include "core/clock.hpp"
 #include "flows/admin.hpp"
 
 namespace ciamd {
 namespace {
 
-void print_user(const User& user, bool json) {
-  if (json) {
-    std::cout << boost::json::serialize(user_json(user)) << "\n";
-    return;
-  }
-  for (const auto& [key, value] : user_json(user)) {
-    std::cout << key << ": " << boost::json::serialize(value) << "\n";
-  }
-}
-
 void finish(CliState& state, const Result<User>& r, bool json) {
-  if (!r) {
-    std::cerr << error_info(r.error().code).code << ": " << r.error().detail << "\n";
-    state.exit_code = 1;
-    return;
-  }
-  print_user(r.value(), json);
+  ciamd::finish(state, r, json, user_json);
 }
 
 }  // namespace

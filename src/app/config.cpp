@@ -30,17 +30,29 @@ const std::vector<Field>& fields() {
       {{"server", "listen"}, [](Config& c) -> Slot { return &c.server.listen; }},
       {{"server", "threads"}, [](Config& c) -> Slot { return &c.server.threads; }, 0, 256},
       {{"server", "blocking_threads"},
-       [](Config& c) -> Slot { return &c.server.blocking_threads; }, 1, 256},
+       [](Config& c) -> Slot { return &c.server.blocking_threads; },
+       1,
+       256},
       {{"server", "max_header_bytes"},
-       [](Config& c) -> Slot { return &c.server.max_header_bytes; }, 1024, 1 << 20},
+       [](Config& c) -> Slot { return &c.server.max_header_bytes; },
+       1024,
+       1 << 20},
       {{"server", "max_body_bytes"},
-       [](Config& c) -> Slot { return &c.server.max_body_bytes; }, 1024, 16 << 20},
+       [](Config& c) -> Slot { return &c.server.max_body_bytes; },
+       1024,
+       16 << 20},
       {{"server", "read_timeout_ms"},
-       [](Config& c) -> Slot { return &c.server.read_timeout_ms; }, 100, 600'000},
+       [](Config& c) -> Slot { return &c.server.read_timeout_ms; },
+       100,
+       600'000},
       {{"server", "idle_timeout_ms"},
-       [](Config& c) -> Slot { return &c.server.idle_timeout_ms; }, 100, 3'600'000},
+       [](Config& c) -> Slot { return &c.server.idle_timeout_ms; },
+       100,
+       3'600'000},
       {{"server", "app_cache_ttl_ms"},
-       [](Config& c) -> Slot { return &c.server.app_cache_ttl_ms; }, 0, 3'600'000},
+       [](Config& c) -> Slot { return &c.server.app_cache_ttl_ms; },
+       0,
+       3'600'000},
       {{"database", "url"}, [](Config& c) -> Slot { return &c.database.url; }},
       {{"upstream", "wechat_base_url"},
        [](Config& c) -> Slot { return &c.upstream.wechat_base_url; }},
@@ -48,12 +60,18 @@ const std::vector<Field>& fields() {
        [](Config& c) -> Slot { return &c.upstream.weibo_base_url; }},
       {{"upstream", "ca_file"}, [](Config& c) -> Slot { return &c.upstream.ca_file; }},
       {{"upstream", "connect_timeout_ms"},
-       [](Config& c) -> Slot { return &c.upstream.connect_timeout_ms; }, 10, 60'000},
+       [](Config& c) -> Slot { return &c.upstream.connect_timeout_ms; },
+       10,
+       60'000},
       {{"upstream", "request_timeout_ms"},
-       [](Config& c) -> Slot { return &c.upstream.request_timeout_ms; }, 10, 120'000},
+       [](Config& c) -> Slot { return &c.upstream.request_timeout_ms; },
+       10,
+       120'000},
       {{"tokens", "issuer"}, [](Config& c) -> Slot { return &c.tokens.issuer; }},
       {{"tokens", "state_token_ttl"},
-       [](Config& c) -> Slot { return &c.tokens.state_token_ttl; }, 10, 86'400},
+       [](Config& c) -> Slot { return &c.tokens.state_token_ttl; },
+       10,
+       86'400},
       {{"security", "master_key"}, [](Config& c) -> Slot { return &c.security.master_key; }},
       {{"security", "master_key_file"},
        [](Config& c) -> Slot { return &c.security.master_key_file; }},
@@ -156,7 +174,8 @@ ListenAddress parse_listen(std::string_view listen) {
   }
   const std::string_view port_text = listen.substr(colon + 1);
   unsigned port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
     throw ConfigError("listen address '" + std::string(listen) + "' has a bad port");
   }
@@ -172,9 +191,9 @@ std::string master_key_bytes(const Config& cfg) {
     std::getline(in, text);
     origin = cfg.security.master_key_file;
   }
-  text.erase(std::remove_if(text.begin(), text.end(),
-                            [](unsigned char c) { return std::isspace(c); }),
-             text.end());
+  text.erase(
+      std::remove_if(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); }),
+      text.end());
   if (text.empty()) {
     throw ConfigError(
         "no master key: set [security] master_key or master_key_file (or "

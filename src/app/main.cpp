@@ -1,7 +1,7 @@
 // ciamd: the customer-identity server and its operator commands.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "app/commands.hpp"
@@ -11,8 +11,7 @@
 int main(int argc, char** argv) {
   ciamd::CliState state;
   CLI::App cli{"ciamd: customer identity server for WeChat and Weibo logins"};
-  cli.add_option("--config", state.config_path, "TOML configuration file")
-      ->envname("CIAMD_CONFIG");
+  cli.add_option("--config", state.config_path, "TOML configuration file")->envname("CIAMD_CONFIG");
   cli.require_subcommand(1);
   ciamd::add_serve_command(cli, state);
   ciamd::add_app_commands(cli, state);

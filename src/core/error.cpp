@@ -35,12 +35,12 @@ constexpr std::array kCatalog{
           {"IDAAS.SDK.USER.0039", 400, "User is disabled", "用户已被禁用"}},
     Entry{ErrorCode::kStateTokenInvalid,
           {"IDAAS.SDK.COMMON.1007", 400, "state_token parameter error", "state_token参数错误"}},
-    Entry{ErrorCode::kSystemBusy,
-          {"IDAAS.SDK.COM.0002", 500, "System busy, please try again later",
-           "系统繁忙,请稍后再试"}},
-    Entry{ErrorCode::kSessionTokenInvalid,
-          {"IDAAS.SDK.PARAM.0023", 400, "Invalid or expired session token",
-           "会话令牌无效或已过期"}},
+    Entry{
+        ErrorCode::kSystemBusy,
+        {"IDAAS.SDK.COM.0002", 500, "System busy, please try again later", "系统繁忙,请稍后再试"}},
+    Entry{
+        ErrorCode::kSessionTokenInvalid,
+        {"IDAAS.SDK.PARAM.0023", 400, "Invalid or expired session token", "会话令牌无效或已过期"}},
     Entry{ErrorCode::kCodeSendFailed,
           {"IDAAS.SDK.CAPTCHA.0006", 400, "Failed to send verification code", "验证码发送失败"}},
     Entry{ErrorCode::kCodeIncorrect,
@@ -64,8 +64,7 @@ constexpr std::array kCatalog{
           {"IDAAS.SDK.PARAM.0106", 400, "A request parameter has the wrong type",
            "请求参数类型错误"}},
     Entry{ErrorCode::kRequestTimeout,
-          {"IDAAS.SDK.PARAM.0107", 400, "The request was not received in time",
-           "请求接收超时"}},
+          {"IDAAS.SDK.PARAM.0107", 400, "The request was not received in time", "请求接收超时"}},
     Entry{ErrorCode::kMalformedRequest,
           {"IDAAS.SDK.PARAM.0108", 400, "Malformed HTTP request", "HTTP请求格式错误"}},
     Entry{ErrorCode::kWechatCodeInvalid,
@@ -117,7 +116,9 @@ const ErrorInfo& error_info(ErrorCode code) {
   return kCatalog[static_cast<std::size_t>(code)].info;
 }
 
-std::span<const ErrorCode> all_error_codes() { return kCodeList; }
+std::span<const ErrorCode> all_error_codes() {
+  return kCodeList;
+}
 
 std::string render_error_body(ErrorCode code, Language lang) {
   const ErrorInfo& info = error_info(code);

@@ -18,38 +18,38 @@ Language language_from_header(std::string_view x_l);
 
 enum class ErrorCode {
   // From the customer's documents.
-  kDeviceInfoIncomplete,   // IDAAS.SDK.PARAM.0001
-  kClientIdEmpty,          // IDAAS.SDK.PARAM.0002
-  kAppNotRegistered,       // IDAAS.SDK.PARAM.0003
-  kWechatCodeEmpty,        // IDAAS.SDK.PARAM.0011
-  kWeiboTokenEmpty,        // IDAAS.SDK.PARAM.0026
-  kWeiboUidEmpty,          // IDAAS.SDK.PARAM.0027
-  kUserNotFound,           // IDAAS.SDK.USER.0001
-  kUserDisabled,           // IDAAS.SDK.USER.0039
-  kStateTokenInvalid,      // IDAAS.SDK.COMMON.1007
-  kSystemBusy,             // IDAAS.SDK.COM.0002 (500)
+  kDeviceInfoIncomplete,  // IDAAS.SDK.PARAM.0001
+  kClientIdEmpty,         // IDAAS.SDK.PARAM.0002
+  kAppNotRegistered,      // IDAAS.SDK.PARAM.0003
+  kWechatCodeEmpty,       // IDAAS.SDK.PARAM.0011
+  kWeiboTokenEmpty,       // IDAAS.SDK.PARAM.0026
+  kWeiboUidEmpty,         // IDAAS.SDK.PARAM.0027
+  kUserNotFound,          // IDAAS.SDK.USER.0001
+  kUserDisabled,          // IDAAS.SDK.USER.0039
+  kStateTokenInvalid,     // IDAAS.SDK.COMMON.1007
+  kSystemBusy,            // IDAAS.SDK.COM.0002 (500)
   // From the same product family.
   kSessionTokenInvalid,    // IDAAS.SDK.PARAM.0023
   kCodeSendFailed,         // IDAAS.SDK.CAPTCHA.0006
   kCodeIncorrect,          // IDAAS.SDK.CAPTCHA.0007
   kMiniProgramCallFailed,  // IDAAS.SDK.LOGIN.1001
   // The project's own.
-  kBodyNotJson,            // IDAAS.SDK.PARAM.0101
-  kBodyNotObject,          // IDAAS.SDK.PARAM.0102
-  kContentTypeNotJson,     // IDAAS.SDK.PARAM.0103
-  kBodyTooLarge,           // IDAAS.SDK.PARAM.0104
-  kHeaderTooLarge,         // IDAAS.SDK.PARAM.0105
-  kParamWrongType,         // IDAAS.SDK.PARAM.0106
-  kRequestTimeout,         // IDAAS.SDK.PARAM.0107
-  kMalformedRequest,       // IDAAS.SDK.PARAM.0108
-  kWechatCodeInvalid,      // IDAAS.SDK.LOGIN.1002
-  kLoginNotEnabled,        // IDAAS.SDK.LOGIN.1003
-  kNotFound,               // IDAAS.SDK.COMMON.0404 (404)
-  kMethodNotAllowed,       // IDAAS.SDK.COMMON.0405 (405)
+  kBodyNotJson,         // IDAAS.SDK.PARAM.0101
+  kBodyNotObject,       // IDAAS.SDK.PARAM.0102
+  kContentTypeNotJson,  // IDAAS.SDK.PARAM.0103
+  kBodyTooLarge,        // IDAAS.SDK.PARAM.0104
+  kHeaderTooLarge,      // IDAAS.SDK.PARAM.0105
+  kParamWrongType,      // IDAAS.SDK.PARAM.0106
+  kRequestTimeout,      // IDAAS.SDK.PARAM.0107
+  kMalformedRequest,    // IDAAS.SDK.PARAM.0108
+  kWechatCodeInvalid,   // IDAAS.SDK.LOGIN.1002
+  kLoginNotEnabled,     // IDAAS.SDK.LOGIN.1003
+  kNotFound,            // IDAAS.SDK.COMMON.0404 (404)
+  kMethodNotAllowed,    // IDAAS.SDK.COMMON.0405 (405)
   // Administration (CLI now, the admin API later); `detail` says what exactly.
-  kAdminInvalidArgument,   // IDAAS.ADMIN.PARAM.0001
-  kAdminNotFound,          // IDAAS.ADMIN.RESOURCE.0404 (404)
-  kAdminConflict,          // IDAAS.ADMIN.RESOURCE.0409 (409)
+  kAdminInvalidArgument,  // IDAAS.ADMIN.PARAM.0001
+  kAdminNotFound,         // IDAAS.ADMIN.RESOURCE.0404 (404)
+  kAdminConflict,         // IDAAS.ADMIN.RESOURCE.0409 (409)
 };
 
 struct ErrorInfo {

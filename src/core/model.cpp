@@ -10,21 +10,21 @@ template <class E, std::size_t N>
 using Names = std::array<std::pair<E, std::string_view>, N>;
 
 constexpr Names<UnboundPolicy, 4> kUnbound{{{UnboundPolicy::kRegister, "register"},
-                                             {UnboundPolicy::kBind, "bind"},
-                                             {UnboundPolicy::kAutoCreate, "auto_create"},
-                                             {UnboundPolicy::kReject, "reject"}}};
+                                            {UnboundPolicy::kBind, "bind"},
+                                            {UnboundPolicy::kAutoCreate, "auto_create"},
+                                            {UnboundPolicy::kReject, "reject"}}};
 constexpr Names<AccessPolicy, 2> kAccess{
     {{AccessPolicy::kAll, "all"}, {AccessPolicy::kAssigned, "assigned"}}};
 constexpr Names<MfaPolicy, 3> kMfa{{{MfaPolicy::kOff, "off"},
-                                     {MfaPolicy::kAlways, "always"},
-                                     {MfaPolicy::kNewDevice, "new_device"}}};
+                                    {MfaPolicy::kAlways, "always"},
+                                    {MfaPolicy::kNewDevice, "new_device"}}};
 constexpr Names<BindMethod, 2> kBind{
     {{BindMethod::kVerifyPhone, "VERIFY_PHONE"}, {BindMethod::kVerifyEmail, "VERIFY_EMAIL"}}};
 constexpr Names<UserStatus, 2> kUserStatus{
     {{UserStatus::kActive, "active"}, {UserStatus::kDisabled, "disabled"}}};
 constexpr Names<FlowKind, 3> kFlowKind{{{FlowKind::kSocialRegister, "social_register"},
-                                         {FlowKind::kSocialBind, "social_bind"},
-                                         {FlowKind::kMfa, "mfa"}}};
+                                        {FlowKind::kSocialBind, "social_bind"},
+                                        {FlowKind::kMfa, "mfa"}}};
 
 template <class E, std::size_t N>
 std::string_view name_of(const Names<E, N>& names, E value) {
@@ -44,18 +44,40 @@ std::optional<E> value_of(const Names<E, N>& names, std::string_view name) {
 
 }  // namespace
 
-std::string_view to_string(UnboundPolicy p) { return name_of(kUnbound, p); }
-std::string_view to_string(AccessPolicy p) { return name_of(kAccess, p); }
-std::string_view to_string(MfaPolicy p) { return name_of(kMfa, p); }
-std::string_view to_string(BindMethod m) { return name_of(kBind, m); }
-std::string_view to_string(UserStatus s) { return name_of(kUserStatus, s); }
-std::string_view to_string(FlowKind k) { return name_of(kFlowKind, k); }
+std::string_view to_string(UnboundPolicy p) {
+  return name_of(kUnbound, p);
+}
+std::string_view to_string(AccessPolicy p) {
+  return name_of(kAccess, p);
+}
+std::string_view to_string(MfaPolicy p) {
+  return name_of(kMfa, p);
+}
+std::string_view to_string(BindMethod m) {
+  return name_of(kBind, m);
+}
+std::string_view to_string(UserStatus s) {
+  return name_of(kUserStatus, s);
+}
+std::string_view to_string(FlowKind k) {
+  return name_of(kFlowKind, k);
+}
 
-std::optional<UnboundPolicy> parse_unbound_policy(std::string_view s) { return value_of(kUnbound, s); }
-std::optional<AccessPolicy> parse_access_policy(std::string_view s) { return value_of(kAccess, s); }
-std::optional<MfaPolicy> parse_mfa_policy(std::string_view s) { return value_of(kMfa, s); }
-std::optional<BindMethod> parse_bind_method(std::string_view s) { return value_of(kBind, s); }
-std::optional<FlowKind> parse_flow_kind(std::string_view s) { return value_of(kFlowKind, s); }
+std::optional<UnboundPolicy> parse_unbound_policy(std::string_view s) {
+  return value_of(kUnbound, s);
+}
+std::optional<AccessPolicy> parse_access_policy(std::string_view s) {
+  return value_of(kAccess, s);
+}
+std::optional<MfaPolicy> parse_mfa_policy(std::string_view s) {
+  return value_of(kMfa, s);
+}
+std::optional<BindMethod> parse_bind_method(std::string_view s) {
+  return value_of(kBind, s);
+}
+std::optional<FlowKind> parse_flow_kind(std::string_view s) {
+  return value_of(kFlowKind, s);
+}
 
 std::optional<std::vector<BindMethod>> parse_bind_methods(std::string_view csv) {
   std::vector<BindMethod> out;

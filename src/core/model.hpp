@@ -84,9 +84,9 @@ inline constexpr std::string_view kProviderWeibo = "weibo";
 struct Identity {
   std::string provider;
   std::string provider_app_id;
-  std::string subject;  // openid or Weibo uid
-  std::string unionid;  // may be empty
-  std::string user_id;  // empty while pending (not linked)
+  std::string subject;       // openid or Weibo uid
+  std::string unionid;       // may be empty
+  std::string user_id;       // empty while pending (not linked)
   std::string profile_json;  // the provider's profile, as a JSON object
   UnixSeconds created_at = 0;
 };

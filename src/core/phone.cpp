@@ -16,9 +16,8 @@ constexpr std::array<std::string_view, 45> kTwoDigitCodes{
 std::size_t country_code_length(std::string_view digits) {
   if (digits.empty()) return 0;
   if (digits[0] == '1' || digits[0] == '7') return 1;
-  if (digits.size() >= 2 &&
-      std::find(kTwoDigitCodes.begin(), kTwoDigitCodes.end(), digits.substr(0, 2)) !=
-          kTwoDigitCodes.end()) {
+  if (digits.size() >= 2 && std::find(kTwoDigitCodes.begin(), kTwoDigitCodes.end(),
+                                      digits.substr(0, 2)) != kTwoDigitCodes.end()) {
     return 2;
   }
   return 3;

@@ -16,9 +16,9 @@ namespace ciamd {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}          // NOLINT
-  Result(ApiError error) : state_(std::in_place_index<1>, std::move(error)) {}   // NOLINT
-  Result(ErrorCode code) : state_(std::in_place_index<1>, ApiError{code}) {}     // NOLINT
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}         // NOLINT
+  Result(ApiError error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+  Result(ErrorCode code) : state_(std::in_place_index<1>, ApiError{code}) {}    // NOLINT
 
   bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }

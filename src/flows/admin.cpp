@@ -12,7 +12,9 @@ namespace {
 constexpr std::int64_t kMaxSessionTtl = 10LL * 365 * 24 * 3600;
 constexpr std::int64_t kMaxIdTokenTtl = 24 * 3600;
 
-ApiError invalid(std::string what) { return ApiError{ErrorCode::kAdminInvalidArgument, std::move(what)}; }
+ApiError invalid(std::string what) {
+  return ApiError{ErrorCode::kAdminInvalidArgument, std::move(what)};
+}
 
 // Characters, not bytes: a Chinese name of 128 characters is as valid as an English one.
 std::size_t utf8_length(std::string_view s) {
@@ -21,8 +23,7 @@ std::size_t utf8_length(std::string_view s) {
 }
 
 bool valid_client_id(const std::string& id) {
-  return id.size() >= 8 && id.size() <= 64 &&
-         std::all_of(id.begin(), id.end(), [](char c) {
+  return id.size() >= 8 && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '-' || c == '_';
          });
@@ -122,7 +123,8 @@ Result<Application> update_application(Store& store, const std::string& client_i
 Result<Done> assign_user_to_application(Store& store, const std::string& client_id,
                                         const std::string& user_id) {
   if (!store.assign_user(client_id, user_id)) {
-    return ApiError{ErrorCode::kAdminNotFound, "no application " + client_id + " or user " + user_id};
+    return ApiError{ErrorCode::kAdminNotFound,
+                    "no application " + client_id + " or user " + user_id};
   }
   return Done{};
 }

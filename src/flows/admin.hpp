@@ -25,7 +25,7 @@ struct AppChanges {
   std::optional<std::string> name;
   std::optional<std::string> unbound;       // register | bind | auto_create | reject
   std::optional<std::string> bind_methods;  // "VERIFY_PHONE,VERIFY_EMAIL"
-  std::optional<std::string> access;       // all | assigned
+  std::optional<std::string> access;        // all | assigned
   std::optional<std::string> mfa;           // off | always | new_device
   std::optional<std::string> wechat_appid;
   std::optional<std::string> wechat_secret;

@@ -12,7 +12,8 @@ Task<AppDirectory::AppPtr> AppDirectory::find(std::string client_id) {
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);
-    if (auto it = entries_.find(client_id); it != entries_.end() && now - it->second.fetched < ttl_) {
+    if (auto it = entries_.find(client_id);
+        it != entries_.end() && now - it->second.fetched < ttl_) {
       co_return it->second.app;
     }
   }

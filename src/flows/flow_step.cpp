@@ -44,9 +44,8 @@ PendingStep new_step(const FlowServices& services, const Application& app, FlowK
   f.expires_at = f.created_at + services.tokens.state_token_ttl;
 
   p.step.status = status_for(kind);
-  p.step.state_token = services.state_tokens.issue(
-      StateTokenClaims{f.id, app.client_id, std::string(to_string(kind)), f.created_at,
-                       f.expires_at});
+  p.step.state_token = services.state_tokens.issue(StateTokenClaims{
+      f.id, app.client_id, std::string(to_string(kind)), f.created_at, f.expires_at});
   if (kind != FlowKind::kMfa) p.step.data = bind_flow_data(app);
   return p;
 }

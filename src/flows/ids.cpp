@@ -1,10 +1,11 @@
 #include "flows/ids.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <ctime>
-#include <fmt/format.h>
 
 #include "tokens/crypto.hpp"
 
@@ -32,6 +33,8 @@ std::string new_username(std::string_view prefix) {
   return std::string(prefix) + "_" + tail;
 }
 
-std::string new_client_id() { return crypto::random_alnum(32); }
+std::string new_client_id() {
+  return crypto::random_alnum(32);
+}
 
 }  // namespace ciamd

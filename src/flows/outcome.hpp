@@ -23,7 +23,7 @@ std::string_view to_string(StepStatus s);  // "USER_REGISTER", "SOCIAL_BIND", "M
 struct LoginStep {
   StepStatus status = StepStatus::kUserRegister;
   std::string state_token;
-  std::string data;  // a JSON document serialized into a string, as the seeds show
+  std::string data;     // a JSON document serialized into a string, as the seeds show
   std::string user_id;  // known for MFA; empty for bind/register
 };
 

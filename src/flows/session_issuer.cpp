@@ -33,9 +33,8 @@ IssuedSession new_session(const FlowServices& services, const Application& app, 
 LoginSuccess finish_success(const FlowServices& services, const Application& app, const User& user,
                             const IssuedSession& issued) {
   const std::string jti = crypto::random_hex(16);
-  const std::string payload = id_token_payload(IdTokenInput{services.tokens.issuer, app.client_id,
-                                                            user, services.clock(),
-                                                            app.id_token_ttl, jti});
+  const std::string payload = id_token_payload(IdTokenInput{
+      services.tokens.issuer, app.client_id, user, services.clock(), app.id_token_ttl, jti});
   LoginSuccess ok;
   ok.session_token = issued.token;
   ok.expire = issued.session.expires_at - issued.session.created_at;

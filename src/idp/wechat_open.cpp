@@ -1,7 +1,8 @@
 #include "idp/wechat_open.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
+
+#include <boost/json/serialize.hpp>
 
 #include "idp/wechat_wire.hpp"
 #include "net/client.hpp"
@@ -28,14 +29,14 @@ WechatOpenConnector::WechatOpenConnector(HttpClient& client, std::string base_ur
     : client_(client), base_url_(std::move(base_url)) {}
 
 Task<Result<ExternalIdentity>> WechatOpenConnector::exchange_code(const WechatCredentials& app,
-                                                                   std::string code) {
-  ClientRequest token_request{
-      "GET",
-      base_url_ + std::string(kTokenPath) + "?" + query_param("appid", app.appid) + "&" +
-          query_param("secret", app.secret) + "&" + query_param("code", code) +
-          "&grant_type=authorization_code",
-      {},
-      {}};
+                                                                  std::string code) {
+  ClientRequest token_request{"GET",
+                              base_url_ + std::string(kTokenPath) + "?" +
+                                  query_param("appid", app.appid) + "&" +
+                                  query_param("secret", app.secret) + "&" +
+                                  query_param("code", code) + "&grant_type=authorization_code",
+                              {},
+                              {}};
   ClientResponse token_response;
   try {
     token_response = co_await client_.send(std::move(token_request));

@@ -9,8 +9,8 @@ namespace ciamd {
 Result<boost::json::object> parse_wechat_body(const ClientResponse& response,
                                               std::string_view endpoint) {
   if (response.status != 200) {
-    return ApiError{ErrorCode::kSystemBusy, std::string(endpoint) + " answered HTTP " +
-                                                std::to_string(response.status)};
+    return ApiError{ErrorCode::kSystemBusy,
+                    std::string(endpoint) + " answered HTTP " + std::to_string(response.status)};
   }
   boost::system::error_code ec;
   boost::json::value parsed = boost::json::parse(response.body, ec);

@@ -143,6 +143,9 @@ Task<ClientResponse> HttpClient::send(ClientRequest request) {
   // A copy, so that a call still in flight keeps the pool and TLS context alive on its own.
   const std::shared_ptr<Impl> impl = impl_;
   const Target target = parse_target(request.url);
+  // RFC 9110 9.2.2: only idempotent requests are sent again automatically. A POST may carry a
+  // single-use code that the provider spent before the connection dropped.
+  const bool idempotent = request.method == "GET" || request.method == "HEAD";
   const auto message =
       std::make_shared<const OutboundMessage>(build_message(std::move(request), target));
   const std::string key = target.origin.describe();
@@ -153,6 +156,12 @@ Task<ClientResponse> HttpClient::send(ClientRequest request) {
     result = co_await asio::co_spawn(
         connection->executor(), connection->exchange_reused(target.origin, message, impl->options),
         asio::use_awaitable);
+  }
+  if (!result && connection && !idempotent) {
+    Impl::release(std::move(connection));
+    throw UpstreamError(UpstreamError::Kind::kConnect, "pooled connection to " + key +
+                                                           " closed before answering a " +
+                                                           std::string(message->method_string()));
   }
   if (!result) {  // no idle connection, or it was stale: once more on a fresh one
     connection =

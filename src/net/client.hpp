@@ -5,6 +5,9 @@
 //   HttpClient client(runtime, ClientOptions{});
 //   ClientResponse r = co_await client.send({"GET", "https://api.weixin.qq.com/sns/...", {}, ""});
 //
+// A GET or HEAD that finds a pooled connection closed by the peer is sent once more on a fresh
+// connection; other methods are never sent twice (the failure is an UpstreamError kConnect).
+//
 // Transport failures (DNS, connect, TLS, timeout, malformed response, response too large) throw
 // UpstreamError; any HTTP status is a normal ClientResponse. A URL that is not absolute http(s)
 // throws std::invalid_argument (a bug or a configuration error, not an upstream failure).

@@ -1,8 +1,9 @@
 // net/router: maps (method, exact path) to a coroutine handler.
 //
 //   Router r;
-//   r.add("POST", "/api/v2/sdk/login/wechat", [&](const HttpRequest& req) -> Task<HttpResponse> {...});
-//   r.on_miss([](const HttpRequest& req, RouteMiss miss) { return HttpResponse::json(404, ...); });
+//   r.add("POST", "/api/v2/sdk/login/wechat", [&](const HttpRequest& req) -> Task<HttpResponse>
+//   {...}); r.on_miss([](const HttpRequest& req, RouteMiss miss) { return HttpResponse::json(404,
+//   ...); });
 //
 // The server keeps the request alive until the handler's task completes, so handlers may hold
 // references into it across co_await.

@@ -41,9 +41,9 @@ class Runtime {
 };
 
 // A fixed set of threads for work that blocks (database calls). Destroy it before the Runtime
-// whose coroutines await it: a pool thread may still be handing a result back to the event loop. Awaiting run() suspends the
-// calling coroutine, runs the function on the pool, and resumes the coroutine on its own executor;
-// an exception thrown by the function is rethrown in the coroutine.
+// whose coroutines await it: a pool thread may still be handing a result back to the event loop.
+// Awaiting run() suspends the calling coroutine, runs the function on the pool, and resumes the
+// coroutine on its own executor; an exception thrown by the function is rethrown in the coroutine.
 class BlockingPool {
  public:
   explicit BlockingPool(int threads);

@@ -51,9 +51,9 @@ struct LoginCommit {
 
 enum class CommitResult {
   kOk,
-  kFlowNotUsable,    // consume_flow_id was consumed, expired or unknown
-  kIdentityTaken,    // the identity (or its unionid) is already linked
-  kUserConflict,     // new_user's id, username, mobile or email is taken
+  kFlowNotUsable,  // consume_flow_id was consumed, expired or unknown
+  kIdentityTaken,  // the identity (or its unionid) is already linked
+  kUserConflict,   // new_user's id, username, mobile or email is taken
 };
 
 class Store {

@@ -12,7 +12,7 @@ std::string base64url_encode(std::string_view bytes);
 // nullopt on a character outside the alphabet, on padding, or on an impossible length.
 std::optional<std::string> base64url_decode(std::string_view text);
 
-std::string base64_encode(std::string_view bytes);  // with '=' padding
+std::string base64_encode(std::string_view bytes);                // with '=' padding
 std::optional<std::string> base64_decode(std::string_view text);  // padding optional
 
 }  // namespace ciamd

@@ -13,8 +13,8 @@ std::string random_bytes(std::size_t n);  // CSPRNG
 std::string random_alnum(std::size_t n);
 std::string random_hex(std::size_t bytes);  // 2*bytes lower-case hex chars
 
-std::string sha256(std::string_view data);      // 32 raw bytes
-std::string sha256_hex(std::string_view data);  // 64 lower-case hex chars
+std::string sha256(std::string_view data);                             // 32 raw bytes
+std::string sha256_hex(std::string_view data);                         // 64 lower-case hex chars
 std::string hmac_sha256(std::string_view key, std::string_view data);  // 32 raw bytes
 
 // Compares in time that depends only on the lengths, never on where the inputs differ.

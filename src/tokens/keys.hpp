@@ -32,8 +32,8 @@ class AsymmetricKey {
   ~AsymmetricKey();
 
   bool has_private() const;
-  JwsAlg alg() const;  // RS256 for RSA keys, ES256 for EC keys
-  std::string private_pem() const;  // PKCS#8; throws std::logic_error for a public-only key
+  JwsAlg alg() const;                      // RS256 for RSA keys, ES256 for EC keys
+  std::string private_pem() const;         // PKCS#8; throws std::logic_error for a public-only key
   boost::json::object public_jwk() const;  // the required members only, in RFC 7638 order
   std::string thumbprint() const;          // RFC 7638 SHA-256 thumbprint, base64url
 

@@ -1,10 +1,11 @@
+#include "app/config.hpp"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <cstdio>
 #include <fstream>
 
-#include "app/config.hpp"
 #include "tokens/base64.hpp"
 
 namespace ciamd {

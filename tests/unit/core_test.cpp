@@ -36,7 +36,8 @@ TEST(ErrorCatalog, SeedMessagesAreExact) {
 }
 
 TEST(ErrorCatalog, RendersExactlyTwoFields) {
-  const auto body = boost::json::parse(render_error_body(ErrorCode::kUserDisabled, Language::kChinese));
+  const auto body =
+      boost::json::parse(render_error_body(ErrorCode::kUserDisabled, Language::kChinese));
   const auto& o = body.as_object();
   EXPECT_EQ(o.size(), 2u);
   EXPECT_EQ(o.at("error_code").as_string(), "IDAAS.SDK.USER.0039");

@@ -371,5 +371,37 @@ TEST_F(StaleConnectionTest, StaleKeepAliveConnectionIsRetriedOnAFreshOne) {
   EXPECT_EQ(accepted.load(), 2);
 }
 
+// A POST may carry a single-use code: on a stale pooled connection it fails rather than being sent
+// a second time.
+TEST_F(StaleConnectionTest, StalePooledConnectionIsNotRetriedForPost) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto port = acceptor.local_endpoint().port();
+  std::atomic<int> accepted{0};
+  std::jthread one_shot_server([&] {
+    tcp::socket socket(io);
+    boost::system::error_code ec;
+    acceptor.accept(socket, ec);
+    if (ec) return;
+    ++accepted;
+    std::string request;
+    asio::read_until(socket, asio::dynamic_buffer(request), "\r\n\r\n", ec);
+    const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    asio::write(socket, asio::buffer(response), ec);
+  });
+
+  HttpClient client(runtime_, ClientOptions{});
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  EXPECT_EQ(await(client.send({"GET", url, {}, ""})).body, "ok");
+  one_shot_server.join();  // the server hung up: the pooled connection is stale
+  try {
+    await(client.send({"POST", url, {}, "{}"}));
+    ADD_FAILURE() << "a POST on a stale connection must not be retried";
+  } catch (const UpstreamError& e) {
+    EXPECT_EQ(e.kind(), UpstreamError::Kind::kConnect);
+  }
+  EXPECT_EQ(accepted.load(), 1);
+}
+
 }  // namespace
 }  // namespace ciamd

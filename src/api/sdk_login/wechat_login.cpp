@@ -28,11 +28,10 @@ Task<Result<LoginOutcome>> wechat_steps(const ApiServices& api, const SdkRequest
 }  // namespace
 
 Task<HttpResponse> handle_wechat_login(const ApiServices& api, const HttpRequest& http) {
-  return run_login_endpoint(
-      api, http, kProviderWechat,
-      [&api](const SdkRequest& sdk, const boost::json::object& body) {
-        return wechat_steps(api, sdk, body);
-      });
+  return run_login_endpoint(api, http, kProviderWechat,
+                            [&api](const SdkRequest& sdk, const boost::json::object& body) {
+                              return wechat_steps(api, sdk, body);
+                            });
 }
 
 }  // namespace ciamd
