@@ -24,8 +24,8 @@ struct Config {
     std::string listen = "127.0.0.1:8080";
     std::int64_t threads = 0;  // 0: one per core
     std::int64_t blocking_threads = 8;
-    std::int64_t max_header_bytes = 8 * 1024;
-    std::int64_t max_body_bytes = 64 * 1024;
+    std::int64_t max_header_bytes = 8192;
+    std::int64_t max_body_bytes = 65536;
     std::int64_t read_timeout_ms = 10'000;
     std::int64_t idle_timeout_ms = 60'000;
     std::int64_t app_cache_ttl_ms = 5'000;

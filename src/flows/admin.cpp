@@ -10,7 +10,7 @@ namespace {
 
 // Ten years: longer sessions are a misconfiguration, not a policy.
 constexpr std::int64_t kMaxSessionTtl = 10LL * 365 * 24 * 3600;
-constexpr std::int64_t kMaxIdTokenTtl = 24 * 3600;
+constexpr std::int64_t kMaxIdTokenTtl = 86400;
 
 ApiError invalid(std::string what) {
   return ApiError{ErrorCode::kAdminInvalidArgument, std::move(what)};

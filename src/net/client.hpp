@@ -33,7 +33,7 @@ struct ClientOptions {
   std::chrono::milliseconds request_timeout{5'000};  // write request + read response
   std::size_t max_idle_per_host = 32;
   std::chrono::seconds idle_keepalive{30};
-  std::size_t max_response_bytes = 1024 * 1024;
+  std::size_t max_response_bytes = std::size_t{1024} * 1024;
 };
 
 struct ClientRequest {

@@ -123,7 +123,7 @@ class Connection final : public ClientConnection {
     // Both completions run on this connection's strand, so `finished` needs no lock.
     pending->resolver.async_resolve(
         origin.host, origin.port,
-        [pending](const beast::error_code& ec, tcp::resolver::results_type results) {
+        [pending](const beast::error_code& ec, const tcp::resolver::results_type& results) {
           pending->ec = ec;
           pending->results = std::move(results);
           pending->finished = true;

@@ -157,7 +157,7 @@ std::uint16_t HttpServer::port() const {
 void HttpServer::start() {
   if (impl_->started.exchange(true)) return;
   asio::co_spawn(impl_->acceptor.get_executor(), Impl::accept_loop(impl_),
-                 [](std::exception_ptr failure) {
+                 [](const std::exception_ptr& failure) {
                    if (!failure) return;
                    try {
                      std::rethrow_exception(failure);

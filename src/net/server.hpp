@@ -34,8 +34,8 @@ struct TlsFiles {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
-  std::size_t max_header_bytes = 8 * 1024;
-  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_header_bytes = std::size_t{8} * 1024;
+  std::size_t max_body_bytes = std::size_t{64} * 1024;
   std::chrono::milliseconds read_timeout{10'000};  // to receive one whole request
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
   std::optional<TlsFiles> tls;

@@ -38,11 +38,11 @@ using asio::ip::tcp;
 using namespace std::chrono_literals;
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{16} * 1024;
 // After a "Connection: close" response: how long, and how much, the client may keep sending
 // before we close regardless.
 constexpr auto kLingerTimeout = 2s;
-constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
+constexpr std::size_t kMaxLingerBytes = std::size_t{1024} * 1024;
 
 using TlsStream = asio::ssl::stream<beast::tcp_stream>;
 using Parser = http::request_parser<http::string_body>;
@@ -91,7 +91,7 @@ HttpRequest to_request(http::request<http::string_body>&& message, std::string r
   return request;
 }
 
-void log_if_failed(std::exception_ptr failure) {
+void log_if_failed(const std::exception_ptr& failure) {
   if (!failure) return;
   try {
     std::rethrow_exception(failure);

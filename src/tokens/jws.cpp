@@ -72,8 +72,9 @@ std::optional<std::string> raw_to_der(std::string_view raw) {
   if (ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
     throw std::runtime_error("openssl: ECDSA_SIG_set0 failed");
   }
-  r.release();  // owned by sig from here on
-  s.release();
+  // Owned by sig from here on: the pointers are deliberately dropped.
+  static_cast<void>(r.release());
+  static_cast<void>(s.release());
   const int len = i2d_ECDSA_SIG(sig.get(), nullptr);
   if (len <= 0) throw std::runtime_error("openssl: i2d_ECDSA_SIG failed");
   std::string der(static_cast<std::size_t>(len), '\0');

@@ -87,7 +87,7 @@ std::string Sealer::seal(std::string_view plaintext, std::string_view associated
   // GCM is a stream mode: Final writes nothing, but must run to produce the tag.
   int final_len = 0;
   if (EVP_EncryptFinal_ex(ctx.get(), writable(blob) + kNonceSize + len, &final_len) != 1 ||
-      static_cast<std::size_t>(len + final_len) != plaintext.size() ||
+      static_cast<std::size_t>(len) + static_cast<std::size_t>(final_len) != plaintext.size() ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagSize,
                           writable(blob) + kNonceSize + plaintext.size()) != 1) {
     throw std::runtime_error("openssl: AES-GCM finalization failed");

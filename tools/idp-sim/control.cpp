@@ -95,7 +95,7 @@ void add_control_route(ciamd::Router& router, std::string method, std::string pa
              });
 }
 
-ciamd::HttpResponse ok_json(json::value body) {
+ciamd::HttpResponse ok_json(const json::value& body) {
   return control_json(200, body);
 }
 

@@ -32,7 +32,7 @@ using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
 using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
 
-constexpr long kValiditySeconds = 24 * 3600;
+constexpr long kValiditySeconds = 86400;  // one day
 // Backdating by a few minutes tolerates small clock differences between processes and hosts.
 constexpr long kBackdateSeconds = 300;
 

@@ -18,7 +18,8 @@
 namespace idp_sim {
 
 inline constexpr std::int64_t kAccessTokenTtl = 7200;
-inline constexpr std::int64_t kRefreshTokenTtl = 30 * 24 * 3600;  // the documented 30 days
+inline constexpr std::int64_t kRefreshTokenTtl =
+    std::int64_t{30} * 24 * 3600;  // the documented 30 days
 inline constexpr std::string_view kScopeUserinfo = "snsapi_userinfo";
 inline constexpr std::string_view kScopeBase = "snsapi_base";
 

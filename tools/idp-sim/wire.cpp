@@ -121,7 +121,7 @@ ciamd::HttpResponse control_error(const ControlError& error) {
 }
 
 void add_upstream_route(ciamd::Router& router, SimState& state, std::string method,
-                        std::string path, UpstreamHandler handler) {
+                        const std::string& path, UpstreamHandler handler) {
   state.faults().add_known_path(path);
   router.add(std::move(method), path,
              [&state, path, handler = std::move(handler)](

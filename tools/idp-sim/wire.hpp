@@ -43,6 +43,6 @@ using UpstreamHandler = std::function<ciamd::Task<UpstreamReply>(const ciamd::Ht
 // applied (latency first, then an HTML status, garbage or an errcode; an errcode -1 fault runs
 // `handler` first so its side effects happen, see fault_runs_handler); one line is logged.
 void add_upstream_route(ciamd::Router& router, SimState& state, std::string method,
-                        std::string path, UpstreamHandler handler);
+                        const std::string& path, UpstreamHandler handler);
 
 }  // namespace idp_sim
