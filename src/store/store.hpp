@@ -39,8 +39,25 @@ struct SigningKeyRecord {
   UnixSeconds retired_at = 0;  // 0 while active
 };
 
+// A verification code sent to a phone or mailbox for one flow. Only the code's hash is stored
+// (HMAC-SHA256 under a key derived from the master key, so a leaked table cannot be brute-forced
+// offline: a 6-digit code has only a million values).
+struct VerificationCode {
+  std::string id;
+  std::string flow_id;  // the state token's flow record it belongs to
+  std::string purpose;  // "REGISTER_SMS", "BIND_EMAIL_EMS", ...
+  std::string target;   // E.164 phone or lower-case email
+  std::string code_hash;
+  int attempts = 0;  // failed verifications so far
+  UnixSeconds created_at = 0;
+  UnixSeconds expires_at = 0;
+  bool used = false;
+  bool revoked = false;  // by too many failed attempts, or by a newer code for the same target
+};
+
 // Everything one login outcome writes, applied in one transaction or not at all.
 struct LoginCommit {
+  std::optional<std::string> consume_code_id;  // fails the commit if used, revoked or expired
   std::optional<std::string> consume_flow_id;  // fails the commit if already consumed or expired
   std::optional<User> new_user;
   std::optional<Identity> new_identity;  // its user_id must be set
@@ -51,6 +68,7 @@ struct LoginCommit {
 
 enum class CommitResult {
   kOk,
+  kCodeNotUsable,  // consume_code_id was used, revoked, expired or unknown
   kFlowNotUsable,  // consume_flow_id was consumed, expired or unknown
   kIdentityTaken,  // the identity (or its unionid) is already linked
   kUserConflict,   // new_user's id, username, mobile or email is taken
@@ -93,6 +111,23 @@ class Store {
   virtual std::optional<Session> find_session_by_hash(std::string_view token_hash) = 0;
   virtual std::optional<FlowState> find_flow_state(std::string_view flow_id) = 0;
   virtual CommitResult commit_login(const LoginCommit& commit) = 0;
+
+  // Verification codes. Inserting a code revokes every earlier live code of the same
+  // (flow_id, purpose, target), so only the newest one works.
+  virtual void insert_verification_code(const VerificationCode& code) = 0;
+  // The newest code of (flow_id, purpose, target) that is not used, not revoked and not expired.
+  virtual std::optional<VerificationCode> find_live_code(std::string_view flow_id,
+                                                         std::string_view purpose,
+                                                         std::string_view target,
+                                                         UnixSeconds now) = 0;
+  // Counts one failed attempt atomically and revokes the code when attempts reach
+  // `max_attempts`; returns the attempts after this one.
+  virtual int record_failed_attempt(std::string_view code_id, int max_attempts) = 0;
+
+  // Send accounting for rate limits: one row per delivered message and key ("target:+86...",
+  // "peer:203.0.113.7"); counts the rows of a key at or after `since`.
+  virtual void record_send(std::string_view key, UnixSeconds at) = 0;
+  virtual int count_sends(std::string_view key, UnixSeconds since) = 0;
 
   // Signing keys.
   virtual std::vector<SigningKeyRecord> list_signing_keys() = 0;

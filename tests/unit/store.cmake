@@ -1,3 +1,3 @@
 ciamd_test(store_test
-  SOURCES unit/store_test.cpp unit/store_commit_test.cpp
+  SOURCES unit/store_test.cpp unit/store_commit_test.cpp unit/store_codes_test.cpp
   DEPS ciamd_store)

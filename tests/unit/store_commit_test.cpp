@@ -1,5 +1,5 @@
-// Store::commit_login on SQLite: all or nothing, each conflict, flows that cannot be used twice,
-// identity lookups (unionid across provider apps), and races between threads.
+// Store::commit_login on SQLite: all or nothing, each conflict, flows and verification codes that
+// cannot be used twice, identity lookups (unionid across provider apps), and races between threads.
 #include <algorithm>
 #include <latch>
 #include <mutex>
@@ -200,6 +200,101 @@ TEST_F(StoreCommitTest, OneUserAcrossAppAndMiniProgram) {
   EXPECT_TRUE(store_->list_identities("nobody").empty());
 }
 
+// --- verification codes -----------------------------------------------------------------------
+
+class StoreCommitCodeTest : public StoreCommitTest {
+ protected:
+  void SetUp() override {
+    StoreCommitTest::SetUp();
+    store_->insert_verification_code(code_);
+  }
+
+  // registration(id), proven by code-1.
+  LoginCommit verified(const std::string& id) {
+    LoginCommit commit = registration(id);
+    commit.consume_code_id = code_.id;
+    return commit;
+  }
+
+  bool code_is_live() {
+    return store_->find_live_code(code_.flow_id, code_.purpose, code_.target, 1700000300)
+        .has_value();
+  }
+
+  const VerificationCode code_ = sample_code("code-1", "flow-1");
+};
+
+TEST_F(StoreCommitCodeTest, CodeIsUsedByTheLogin) {
+  ASSERT_TRUE(code_is_live());
+  ASSERT_EQ(store_->commit_login(verified("1001")), CommitResult::kOk);
+  EXPECT_FALSE(code_is_live());
+  EXPECT_EQ(RawDb(path_).scalar("SELECT used FROM verification_codes WHERE id = 'code-1'"), "1");
+  ASSERT_TRUE(store_->find_user("1001"));
+}
+
+TEST_F(StoreCommitCodeTest, CodeIsUsableOnce) {
+  ASSERT_EQ(store_->commit_login(verified("1001")), CommitResult::kOk);
+  const auto before = row_counts();
+  LoginCommit again = verified("1002");
+  again.consume_flow_id.reset();  // so that only the code can fail
+  EXPECT_EQ(store_->commit_login(again), CommitResult::kCodeNotUsable);
+  EXPECT_EQ(row_counts(), before);
+}
+
+TEST_F(StoreCommitCodeTest, RevokedExpiredOrUnknownCodeIsNotUsable) {
+  const auto before = row_counts();
+  LoginCommit expired = verified("1001");
+  expired.now = code_.expires_at;  // the first bad second
+  EXPECT_EQ(store_->commit_login(expired), CommitResult::kCodeNotUsable);
+  LoginCommit unknown = verified("1001");
+  unknown.consume_code_id = "code-unknown";
+  EXPECT_EQ(store_->commit_login(unknown), CommitResult::kCodeNotUsable);
+  EXPECT_EQ(row_counts(), before);  // nor was flow-1 consumed
+
+  // Revoked by failed attempts.
+  for (int i = 0; i < 5; ++i) store_->record_failed_attempt("code-1", 5);
+  EXPECT_EQ(store_->commit_login(verified("1001")), CommitResult::kCodeNotUsable);
+  // Revoked by a newer code: the older one no longer works, the newer one does.
+  VerificationCode newer = sample_code("code-2", "flow-1", 1700000150);
+  store_->insert_verification_code(newer);
+  VerificationCode newest = sample_code("code-3", "flow-1", 1700000160);
+  store_->insert_verification_code(newest);
+  LoginCommit replaced = verified("1001");
+  replaced.consume_code_id = "code-2";
+  EXPECT_EQ(store_->commit_login(replaced), CommitResult::kCodeNotUsable);
+  EXPECT_EQ(row_counts()["consumed flows"], before.at("consumed flows"));
+  replaced.consume_code_id = "code-3";
+  EXPECT_EQ(store_->commit_login(replaced), CommitResult::kOk);
+}
+
+TEST_F(StoreCommitCodeTest, CodeIsCheckedBeforeTheFlow) {
+  ASSERT_EQ(store_->commit_login(registration("1001")), CommitResult::kOk);  // flow-1 spent
+  LoginCommit commit = verified("1002");
+  commit.consume_code_id = "code-unknown";
+  EXPECT_EQ(store_->commit_login(commit), CommitResult::kCodeNotUsable);
+  EXPECT_EQ(store_->commit_login(verified("1002")), CommitResult::kFlowNotUsable);
+  EXPECT_TRUE(code_is_live());  // the failed flow rolled the code back
+}
+
+TEST_F(StoreCommitCodeTest, LaterFailureLeavesTheCodeUsable) {
+  add_user(sample_user("2001"), sample_identity("openid-x", "2001", "wx-app", "union-x"));
+  const auto before = row_counts();
+  LoginCommit taken = verified("1001");
+  taken.new_identity->subject = "openid-x";
+  EXPECT_EQ(store_->commit_login(taken), CommitResult::kIdentityTaken);
+  EXPECT_EQ(row_counts(), before);
+  EXPECT_TRUE(code_is_live());
+
+  LoginCommit broken = verified("1001");
+  broken.session->client_id = "client-unknown";  // a foreign key violation: StoreError
+  EXPECT_THROW(store_->commit_login(broken), StoreError);
+  EXPECT_EQ(row_counts(), before);
+  EXPECT_TRUE(code_is_live());
+
+  EXPECT_EQ(store_->commit_login(verified("1001")), CommitResult::kOk);
+  EXPECT_FALSE(code_is_live());
+}
+
 // --- concurrency -------------------------------------------------------------------------------
 
 constexpr int kThreads = 8;
@@ -264,6 +359,20 @@ TEST_F(StoreCommitTest, OneOfEightThreadsClaimsAUnionidAcrossApps) {
   RawDb raw(path_);
   EXPECT_EQ(raw.count("users"), 1);
   EXPECT_EQ(raw.count("unionid_owners"), 1);
+}
+
+TEST_F(StoreCommitCodeTest, OneOfEightThreadsUsesACode) {
+  // Eight requests with the same code; the flow is left out so that only the code decides.
+  const auto results = race(*store_, [this](int i) {
+    LoginCommit commit = verified(std::to_string(i));
+    commit.consume_flow_id.reset();
+    return commit;
+  });
+  EXPECT_EQ(std::count(results.begin(), results.end(), CommitResult::kOk), 1);
+  EXPECT_EQ(std::count(results.begin(), results.end(), CommitResult::kCodeNotUsable), kThreads - 1);
+  RawDb raw(path_);
+  EXPECT_EQ(raw.count("users"), 1);
+  EXPECT_EQ(raw.count("sessions"), 1);
 }
 
 }  // namespace

@@ -24,9 +24,12 @@ namespace ciamd::testing_support {
 // A second, independent connection to the database file, as an operator's sqlite3 shell would be.
 class RawDb {
  public:
-  explicit RawDb(const std::filesystem::path& path) {
+  // `create`: make the file if it is missing (to build a database by hand, as an older ciamd
+  // would have left it).
+  explicit RawDb(const std::filesystem::path& path, bool create = false) {
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+    const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
     db_.reset(raw);
     if (rc != SQLITE_OK) throw std::runtime_error("cannot open " + path.string());
     sqlite3_busy_timeout(db_.get(), 5000);
@@ -89,6 +92,9 @@ class StoreTest : public ::testing::Test {
     }
     counts["consumed flows"] =
         std::stoll(raw.scalar("SELECT COUNT(*) FROM flow_states WHERE consumed = 1"));
+    counts["verification_codes"] = raw.count("verification_codes");
+    counts["used codes"] =
+        std::stoll(raw.scalar("SELECT COUNT(*) FROM verification_codes WHERE used = 1"));
     return counts;
   }
 
@@ -162,6 +168,20 @@ class StoreTest : public ::testing::Test {
     flow.created_at = 1700000000;
     flow.expires_at = expires_at;
     return flow;
+  }
+
+  // A REGISTER_SMS code of `flow_id`, valid five minutes from `created_at`.
+  static VerificationCode sample_code(const std::string& id, const std::string& flow_id,
+                                      UnixSeconds created_at = 1700000100) {
+    VerificationCode code;
+    code.id = id;
+    code.flow_id = flow_id;
+    code.purpose = "REGISTER_SMS";
+    code.target = "+8615907132852";
+    code.code_hash = "hmac-of-" + id;
+    code.created_at = created_at;
+    code.expires_at = created_at + 300;
+    return code;
   }
 
   // Inserts a user (and optionally its identity) through the only door the Store has for users.

@@ -226,6 +226,26 @@ FlowState read_flow_state(const Statement& row) {
   return flow;
 }
 
+void bind_verification_code(Statement& stmt, const VerificationCode& code) {
+  stmt.bind_all(code.id, code.flow_id, code.purpose, code.target, code.code_hash, code.attempts,
+                code.created_at, code.expires_at, code.used, code.revoked);
+}
+
+VerificationCode read_verification_code(const Statement& row) {
+  VerificationCode code;
+  code.id = row.text(0);
+  code.flow_id = row.text(1);
+  code.purpose = row.text(2);
+  code.target = row.text(3);
+  code.code_hash = row.text(4);
+  code.attempts = static_cast<int>(row.int64(5));
+  code.created_at = row.int64(6);
+  code.expires_at = row.int64(7);
+  code.used = row.int64(8) != 0;
+  code.revoked = row.int64(9) != 0;
+  return code;
+}
+
 void bind_signing_key(Statement& stmt, const SigningKeyRecord& key) {
   stmt.bind_all(key.kid, key.algorithm, key.sealed_private_key, key.state, key.created_at);
   // retired_at: 0 in the record means "not retired", which the table says with NULL.

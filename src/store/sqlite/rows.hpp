@@ -38,6 +38,9 @@ inline constexpr Table kSessions{"sessions",
 inline constexpr Table kFlowStates{"flow_states",
                                    "id, kind, client_id, provider, pending_identity_json, "
                                    "user_id, device_fingerprint, created_at, expires_at, consumed"};
+inline constexpr Table kVerificationCodes{"verification_codes",
+                                          "id, flow_id, purpose, target, code_hash, attempts, "
+                                          "created_at, expires_at, used, revoked"};
 inline constexpr Table kSigningKeys{
     "signing_keys", "kid, algorithm, sealed_private_key, state, created_at, retired_at"};
 inline constexpr Table kAuditEvents{
@@ -66,6 +69,9 @@ Session read_session(const Statement& row);
 
 void bind_flow_state(Statement& stmt, const FlowState& flow);
 FlowState read_flow_state(const Statement& row);
+
+void bind_verification_code(Statement& stmt, const VerificationCode& code);
+VerificationCode read_verification_code(const Statement& row);
 
 void bind_signing_key(Statement& stmt, const SigningKeyRecord& key);
 SigningKeyRecord read_signing_key(const Statement& row);

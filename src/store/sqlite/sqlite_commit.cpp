@@ -14,6 +14,17 @@ bool consume_flow(sqlite::Connection& conn, std::string_view flow_id, UnixSecond
   return stmt.execute() == 1;
 }
 
+// Marks the code used if it still can be: not used, not revoked (by a newer code or by failed
+// attempts), not expired. As with flows, the condition is in the UPDATE, so of two commits racing
+// on one code exactly one changes the row; a rollback later in the commit makes it usable again.
+bool consume_code(sqlite::Connection& conn, std::string_view code_id, UnixSeconds now) {
+  auto stmt = conn.prepare(
+      "UPDATE verification_codes SET used = 1 "
+      "WHERE id = ?1 AND used = 0 AND revoked = 0 AND expires_at > ?2");
+  stmt.bind_all(code_id, now);
+  return stmt.execute() == 1;
+}
+
 // False when the user's id, username, mobile or email is taken.
 bool insert_user(sqlite::Connection& conn, const User& user) {
   static const std::string sql = sqlite::insert_sql(sqlite::kUsers);
@@ -58,6 +69,11 @@ CommitResult SqliteStore::commit_login(const LoginCommit& commit) {
   // Every early return and every exception below leaves through tx's destructor: ROLLBACK.
   sqlite::Transaction tx(*conn);
 
+  // The code first: a wrong, spent or revoked code must fail as such (kCodeNotUsable) even when the
+  // flow is also spent, and it is the cheaper check.
+  if (commit.consume_code_id && !consume_code(*conn, *commit.consume_code_id, commit.now)) {
+    return CommitResult::kCodeNotUsable;
+  }
   if (commit.consume_flow_id && !consume_flow(*conn, *commit.consume_flow_id, commit.now)) {
     return CommitResult::kFlowNotUsable;
   }

@@ -193,6 +193,86 @@ std::optional<FlowState> SqliteStore::find_flow_state(std::string_view flow_id) 
   return find_one(*conn, sql, sqlite::read_flow_state, flow_id);
 }
 
+// --- Verification codes and sends --------------------------------------------------------------
+
+void SqliteStore::insert_verification_code(const VerificationCode& code) {
+  static const std::string sql = sqlite::insert_sql(sqlite::kVerificationCodes);
+  auto conn = pool_.acquire();
+  sqlite::Transaction tx(*conn);
+  {
+    // Every earlier code of the triple that is neither used nor revoked, expired ones included:
+    // the unique index verification_codes_live_key allows one such row, and revoking an expired
+    // code changes nothing a caller could observe.
+    auto stmt = conn->prepare(
+        "UPDATE verification_codes SET revoked = 1 "
+        "WHERE flow_id = ?1 AND purpose = ?2 AND target = ?3 AND used = 0 AND revoked = 0");
+    stmt.bind_all(code.flow_id, code.purpose, code.target);
+    stmt.execute();
+  }
+  {
+    auto stmt = conn->prepare(sql);
+    sqlite::bind_verification_code(stmt, code);
+    stmt.execute();  // a duplicate id or an unknown flow is a bug in the caller: StoreError
+  }
+  tx.commit();
+}
+
+std::optional<VerificationCode> SqliteStore::find_live_code(std::string_view flow_id,
+                                                            std::string_view purpose,
+                                                            std::string_view target,
+                                                            UnixSeconds now) {
+  // "Newest" by created_at, then id for a stable answer; the unique index leaves at most one
+  // candidate anyway.
+  static const std::string sql = sqlite::select_sql(
+      sqlite::kVerificationCodes,
+      "WHERE flow_id = ?1 AND purpose = ?2 AND target = ?3 AND used = 0 AND revoked = 0 "
+      "AND expires_at > ?4 ORDER BY created_at DESC, id DESC LIMIT 1");
+  auto conn = pool_.acquire();
+  return find_one(*conn, sql, sqlite::read_verification_code, flow_id, purpose, target, now);
+}
+
+int SqliteStore::record_failed_attempt(std::string_view code_id, int max_attempts) {
+  if (max_attempts < 1) throw StoreError("store: record_failed_attempt: max_attempts < 1");
+  auto conn = pool_.acquire();
+  // Read and increment in one statement, so that concurrent wrong guesses each count (a read
+  // followed by a write would let two guesses share one count). "attempts < ?2" stops the count
+  // at the maximum; CASE rather than a boolean because PostgreSQL will not store a boolean in an
+  // INTEGER column, and "ELSE revoked" keeps a code that a newer one revoked revoked.
+  {
+    auto stmt = conn->prepare(
+        "UPDATE verification_codes SET attempts = attempts + 1, "
+        "revoked = CASE WHEN attempts + 1 >= ?2 THEN 1 ELSE revoked END "
+        "WHERE id = ?1 AND attempts < ?2 RETURNING attempts");
+    stmt.bind_all(code_id, max_attempts);
+    if (stmt.step()) {
+      const int attempts = static_cast<int>(stmt.int64(0));
+      stmt.execute();  // run to completion, so that the autocommit write commits here
+      return attempts;
+    }
+  }
+  // Nothing changed: no such code (0), or it is at the maximum already; attempts never decrease,
+  // so reading them outside the UPDATE is still exact.
+  auto stmt = conn->prepare("SELECT attempts FROM verification_codes WHERE id = ?1");
+  stmt.bind_all(code_id);
+  return stmt.step() ? static_cast<int>(stmt.int64(0)) : 0;
+}
+
+void SqliteStore::record_send(std::string_view key, UnixSeconds at) {
+  auto conn = pool_.acquire();
+  auto stmt = conn->prepare("INSERT INTO send_events (send_key, sent_at) VALUES (?1, ?2)");
+  stmt.bind_all(key, at);
+  stmt.execute();
+}
+
+int SqliteStore::count_sends(std::string_view key, UnixSeconds since) {
+  auto conn = pool_.acquire();
+  auto stmt =
+      conn->prepare("SELECT COUNT(*) FROM send_events WHERE send_key = ?1 AND sent_at >= ?2");
+  stmt.bind_all(key, since);
+  stmt.step();
+  return static_cast<int>(stmt.int64(0));
+}
+
 // --- Signing keys ------------------------------------------------------------------------------
 
 std::vector<SigningKeyRecord> SqliteStore::list_signing_keys() {

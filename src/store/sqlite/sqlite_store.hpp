@@ -47,6 +47,14 @@ class SqliteStore final : public Store {
   std::optional<FlowState> find_flow_state(std::string_view flow_id) override;
   CommitResult commit_login(const LoginCommit& commit) override;
 
+  void insert_verification_code(const VerificationCode& code) override;
+  std::optional<VerificationCode> find_live_code(std::string_view flow_id, std::string_view purpose,
+                                                 std::string_view target, UnixSeconds now) override;
+  int record_failed_attempt(std::string_view code_id, int max_attempts) override;
+
+  void record_send(std::string_view key, UnixSeconds at) override;
+  int count_sends(std::string_view key, UnixSeconds since) override;
+
   std::vector<SigningKeyRecord> list_signing_keys() override;
   void insert_signing_key(const SigningKeyRecord& key) override;
 
