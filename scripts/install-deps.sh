@@ -9,6 +9,7 @@ packages=(
   libssl-dev libsqlite3-dev sqlite3
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
+  libcurl4-openssl-dev
   curl jq
 )
 

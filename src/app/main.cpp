@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 
 #include "app/commands.hpp"
@@ -9,6 +10,8 @@
 #include "store/store.hpp"
 
 int main(int argc, char** argv) {
+  // A peer that hangs up must cost a failed write, never the process.
+  std::signal(SIGPIPE, SIG_IGN);
   ciamd::CliState state;
   CLI::App cli{"ciamd: customer identity server for WeChat and Weibo logins"};
   cli.add_option("--config", state.config_path, "TOML configuration file")->envname("CIAMD_CONFIG");

@@ -4,8 +4,10 @@
 //   BlockingPool pool(4);
 //   ... co_await pool.run([&] { return store.find_user(id); });   // off the network threads
 //   rt.run();                           // blocks on `threads` threads until stop()
+//   co_await sleep_for(200ms);          // a pause that holds no thread
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -71,5 +73,10 @@ class BlockingPool {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Suspends the calling coroutine for `duration` on a timer of its own executor: no thread is held
+// while it waits (a retry backoff must not stall the event loop). Throws
+// boost::system::system_error if the wait is cancelled.
+Task<void> sleep_for(std::chrono::milliseconds duration);
 
 }  // namespace ciamd
