@@ -8,12 +8,14 @@ namespace ciamd {
 class AppDirectory;
 class AuditLog;
 class WechatOpenConnector;
+class Verification;
 
 struct ApiServices {
   const FlowServices& flows;
   AppDirectory& apps;
   AuditLog& audit;
   WechatOpenConnector& wechat;
+  const Verification& verification;  // codes for sms/send, email/send and the bind endpoints
 };
 
 }  // namespace ciamd

@@ -10,9 +10,11 @@
 #include "api/services.hpp"
 #include "app/commands.hpp"
 #include "app/context.hpp"
+#include "app/notify_wiring.hpp"
 #include "flows/app_directory.hpp"
 #include "flows/audit.hpp"
 #include "flows/signing_keys.hpp"
+#include "flows/verification.hpp"
 #include "idp/wechat_open.hpp"
 #include "net/client.hpp"
 #include "net/runtime.hpp"
@@ -62,6 +64,7 @@ void serve(const std::string& config_path, const std::string& ready_file) {
   BlockingPool pool(static_cast<int>(cfg.server.blocking_threads));
   HttpClient client(runtime, client_options(cfg));
   WechatOpenConnector wechat(client, cfg.upstream.wechat_base_url);
+  NotifySenders senders = build_senders(cfg, client);
 
   const FlowServices flows{*ctx.store,
                            pool,
@@ -71,7 +74,10 @@ void serve(const std::string& config_path, const std::string& ready_file) {
                            system_now};
   AppDirectory apps(*ctx.store, pool, std::chrono::milliseconds(cfg.server.app_cache_ttl_ms));
   AuditLog audit(*ctx.store, pool);
-  const ApiServices api{flows, apps, audit, wechat};
+  const Verification verification(flows, verification_settings(cfg),
+                                  ctx.sealer->derive_key("verification-code"), senders.sms.get(),
+                                  senders.email.get());
+  const ApiServices api{flows, apps, audit, wechat, verification};
 
   HttpServer server(runtime, server_options(cfg), build_sdk_router(api));
   server.start();

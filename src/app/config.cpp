@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <variant>
 
@@ -15,7 +16,7 @@
 namespace ciamd {
 namespace {
 
-using Slot = std::variant<std::string*, std::int64_t*>;
+using Slot = std::variant<std::string*, std::int64_t*, bool*>;
 
 struct Field {
   ConfigKey name;
@@ -53,6 +54,7 @@ const std::vector<Field>& fields() {
        [](Config& c) -> Slot { return &c.server.app_cache_ttl_ms; },
        0,
        3'600'000},
+      {{"server", "development"}, [](Config& c) -> Slot { return &c.server.development; }},
       {{"database", "url"}, [](Config& c) -> Slot { return &c.database.url; }},
       {{"upstream", "wechat_base_url"},
        [](Config& c) -> Slot { return &c.upstream.wechat_base_url; }},
@@ -75,6 +77,62 @@ const std::vector<Field>& fields() {
       {{"security", "master_key"}, [](Config& c) -> Slot { return &c.security.master_key; }},
       {{"security", "master_key_file"},
        [](Config& c) -> Slot { return &c.security.master_key_file; }},
+      {{"notify", "sms"}, [](Config& c) -> Slot { return &c.notify.sms; }},
+      {{"notify", "email"}, [](Config& c) -> Slot { return &c.notify.email; }},
+      {{"notify", "webhook_url"}, [](Config& c) -> Slot { return &c.notify.webhook_url; }},
+      {{"notify", "webhook_secret"}, [](Config& c) -> Slot { return &c.notify.webhook_secret; }},
+      {{"notify", "webhook_max_attempts"},
+       [](Config& c) -> Slot { return &c.notify.webhook_max_attempts; },
+       1,
+       10},
+      {{"notify", "webhook_backoff_ms"},
+       [](Config& c) -> Slot { return &c.notify.webhook_backoff_ms; },
+       0,
+       60'000},
+      {{"notify", "smtp_host"}, [](Config& c) -> Slot { return &c.notify.smtp_host; }},
+      {{"notify", "smtp_port"}, [](Config& c) -> Slot { return &c.notify.smtp_port; }, 1, 65535},
+      {{"notify", "smtp_security"}, [](Config& c) -> Slot { return &c.notify.smtp_security; }},
+      {{"notify", "smtp_username"}, [](Config& c) -> Slot { return &c.notify.smtp_username; }},
+      {{"notify", "smtp_password"}, [](Config& c) -> Slot { return &c.notify.smtp_password; }},
+      {{"notify", "smtp_from"}, [](Config& c) -> Slot { return &c.notify.smtp_from; }},
+      {{"notify", "smtp_ca_file"}, [](Config& c) -> Slot { return &c.notify.smtp_ca_file; }},
+      {{"notify", "smtp_timeout_ms"},
+       [](Config& c) -> Slot { return &c.notify.smtp_timeout_ms; },
+       100,
+       600'000},
+      {{"notify", "outbox_file"}, [](Config& c) -> Slot { return &c.notify.outbox_file; }},
+      {{"verification", "code_ttl"},
+       [](Config& c) -> Slot { return &c.verification.code_ttl; },
+       1,
+       86'400},
+      {{"verification", "max_attempts"},
+       [](Config& c) -> Slot { return &c.verification.max_attempts; },
+       1,
+       100},
+      {{"verification", "resend_interval"},
+       [](Config& c) -> Slot { return &c.verification.resend_interval; },
+       0,
+       86'400},
+      {{"verification", "daily_cap_per_target"},
+       [](Config& c) -> Slot { return &c.verification.daily_cap_per_target; },
+       1,
+       1'000'000},
+      {{"verification", "daily_cap_per_peer"},
+       [](Config& c) -> Slot { return &c.verification.daily_cap_per_peer; },
+       1,
+       1'000'000},
+      {{"verification", "sms_template_en"},
+       [](Config& c) -> Slot { return &c.verification.sms_template_en; }},
+      {{"verification", "sms_template_zh"},
+       [](Config& c) -> Slot { return &c.verification.sms_template_zh; }},
+      {{"verification", "email_subject_en"},
+       [](Config& c) -> Slot { return &c.verification.email_subject_en; }},
+      {{"verification", "email_subject_zh"},
+       [](Config& c) -> Slot { return &c.verification.email_subject_zh; }},
+      {{"verification", "email_template_en"},
+       [](Config& c) -> Slot { return &c.verification.email_template_en; }},
+      {{"verification", "email_template_zh"},
+       [](Config& c) -> Slot { return &c.verification.email_template_zh; }},
       {{"log", "level"}, [](Config& c) -> Slot { return &c.log.level; }},
   };
   return kFields;
@@ -88,6 +146,13 @@ void set_from_text(Config& cfg, const Field& f, std::string_view text, const std
   Slot slot = f.slot(cfg);
   if (auto* s = std::get_if<std::string*>(&slot)) {
     **s = std::string(text);
+    return;
+  }
+  if (auto* b = std::get_if<bool*>(&slot)) {
+    if (text != "true" && text != "false") {
+      throw ConfigError(origin + ": " + where(f) + " must be true or false");
+    }
+    **b = text == "true";
     return;
   }
   std::int64_t value = 0;
@@ -134,8 +199,10 @@ void apply_file(Config& cfg, const std::string& path) {
         set_from_text(cfg, *f, s->get(), path);
       } else if (const auto* i = value.as_integer()) {
         set_from_text(cfg, *f, std::to_string(i->get()), path);
+      } else if (const auto* b = value.as_boolean()) {
+        set_from_text(cfg, *f, b->get() ? "true" : "false", path);
       } else {
-        throw ConfigError(path + ": " + where(*f) + " must be a string or an integer");
+        throw ConfigError(path + ": " + where(*f) + " must be a string, an integer or a boolean");
       }
     }
   }
@@ -145,6 +212,30 @@ void apply_environment(Config& cfg) {
   for (const Field& f : fields()) {
     const std::string name = env_name(f.name);
     if (const char* value = std::getenv(name.c_str())) set_from_text(cfg, f, value, name);
+  }
+}
+
+void require_one_of(std::string_view where_text, const std::string& value,
+                    std::initializer_list<std::string_view> allowed) {
+  for (std::string_view a : allowed) {
+    if (value == a) return;
+  }
+  std::string list;
+  for (std::string_view a : allowed) list += (list.empty() ? "\"" : ", \"") + std::string(a) + "\"";
+  throw ConfigError(std::string(where_text) + " must be one of " + list);
+}
+
+void validate_notify(const Config& cfg) {
+  require_one_of("[notify] sms", cfg.notify.sms, {"", "webhook", "outbox"});
+  require_one_of("[notify] email", cfg.notify.email, {"", "smtp", "outbox"});
+  require_one_of("[notify] smtp_security", cfg.notify.smtp_security, {"starttls", "tls", "none"});
+  if (!cfg.server.development) {
+    if (cfg.notify.sms == "outbox") {
+      throw ConfigError("[notify] sms = \"outbox\" needs [server] development = true");
+    }
+    if (cfg.notify.email == "outbox") {
+      throw ConfigError("[notify] email = \"outbox\" needs [server] development = true");
+    }
   }
 }
 
@@ -211,6 +302,7 @@ Config load_config(const std::string& path) {
   if (!path.empty()) apply_file(cfg, path);
   apply_environment(cfg);
   parse_listen(cfg.server.listen);
+  validate_notify(cfg);
   return cfg;
 }
 

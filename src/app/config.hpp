@@ -29,6 +29,7 @@ struct Config {
     std::int64_t read_timeout_ms = 10'000;
     std::int64_t idle_timeout_ms = 60'000;
     std::int64_t app_cache_ttl_ms = 5'000;
+    bool development = false;  // allows the outbox sender
   } server;
   struct Database {
     std::string url = "sqlite://ciamd.db";
@@ -48,6 +49,40 @@ struct Config {
     std::string master_key;
     std::string master_key_file;
   } security;
+  struct Notify {
+    std::string sms;    // "" (none), "webhook" or "outbox"
+    std::string email;  // "" (none), "smtp" or "outbox"
+    std::string webhook_url;
+    std::string webhook_secret;
+    std::int64_t webhook_max_attempts = 3;
+    std::int64_t webhook_backoff_ms = 200;
+    std::string smtp_host;
+    std::int64_t smtp_port = 587;
+    std::string smtp_security = "starttls";
+    std::string smtp_username;
+    std::string smtp_password;
+    std::string smtp_from;
+    std::string smtp_ca_file;
+    std::int64_t smtp_timeout_ms = 10'000;
+    std::string outbox_file = "outbox.jsonl";
+  } notify;
+  struct Verification {
+    std::int64_t code_ttl = 300;
+    std::int64_t max_attempts = 5;
+    std::int64_t resend_interval = 60;
+    std::int64_t daily_cap_per_target = 10;
+    std::int64_t daily_cap_per_peer = 50;
+    std::string sms_template_en =
+        "Your verification code is {code}. It expires in {minutes} minutes.";
+    std::string sms_template_zh = "您的验证码是{code}，{minutes}分钟内有效。";
+    std::string email_subject_en = "Your verification code";
+    std::string email_subject_zh = "您的验证码";
+    std::string email_template_en =
+        "Your verification code is {code}. It expires in {minutes} minutes.\n\nIf you did not "
+        "ask for it, ignore this message.";
+    std::string email_template_zh =
+        "您的验证码是{code}，{minutes}分钟内有效。\n\n如非本人操作，请忽略本邮件。";
+  } verification;
   struct Log {
     std::string level = "info";
   } log;

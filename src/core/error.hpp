@@ -46,6 +46,15 @@ enum class ErrorCode {
   kLoginNotEnabled,     // IDAAS.SDK.LOGIN.1003
   kNotFound,            // IDAAS.SDK.COMMON.0404 (404)
   kMethodNotAllowed,    // IDAAS.SDK.COMMON.0405 (405)
+  kTooManyRequests,     // IDAAS.SDK.COMMON.0429 (429)
+  kMobileEmpty,         // IDAAS.SDK.PARAM.0110
+  kMobileInvalid,       // IDAAS.SDK.PARAM.0111
+  kEmailEmpty,          // IDAAS.SDK.PARAM.0112
+  kEmailInvalid,        // IDAAS.SDK.PARAM.0113
+  kCodeTypeInvalid,     // IDAAS.SDK.PARAM.0114
+  kVerifyCodeEmpty,     // IDAAS.SDK.PARAM.0115
+  kVerifyMethodOff,     // IDAAS.SDK.PARAM.0116
+  kSocialAlreadyBound,  // IDAAS.SDK.SOCIAL.0001
   // Administration (CLI now, the admin API later); `detail` says what exactly.
   kAdminInvalidArgument,  // IDAAS.ADMIN.PARAM.0001
   kAdminNotFound,         // IDAAS.ADMIN.RESOURCE.0404 (404)

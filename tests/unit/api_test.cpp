@@ -9,6 +9,7 @@
 #include "api/services.hpp"
 #include "flows/app_directory.hpp"
 #include "flows/audit.hpp"
+#include "flows/verification.hpp"
 #include "flows_test_support.hpp"
 #include "idp/wechat_open.hpp"
 #include "net/client.hpp"
@@ -190,7 +191,9 @@ class SdkRequestTest : public testing::FlowsTest {
   AuditLog audit_{*store_, pool_};
   HttpClient client_{runtime_, ClientOptions{}};
   WechatOpenConnector wechat_{client_, "https://127.0.0.1:9"};
-  ApiServices api_{services_, apps_, audit_, wechat_};
+  Verification verification_{services_, VerificationSettings{}, "verification-key", nullptr,
+                             nullptr};
+  ApiServices api_{services_, apps_, audit_, wechat_, verification_};
 };
 
 TEST_F(SdkRequestTest, ReadsHeadersTrimmed) {

@@ -21,6 +21,7 @@ class ConfigFile : public ::testing::Test {
     std::remove(path_.c_str());
     unsetenv("CIAMD_SERVER_LISTEN");
     unsetenv("CIAMD_SERVER_THREADS");
+    unsetenv("CIAMD_SERVER_DEVELOPMENT");
   }
   const std::string& write(const std::string& text) {
     std::ofstream(path_) << text;
@@ -51,6 +52,34 @@ TEST_F(ConfigFile, EnvironmentOverridesTheFile) {
   const Config cfg = load_config(write("[server]\nlisten = \"0.0.0.0:9000\"\nthreads = 3\n"));
   EXPECT_EQ(cfg.server.listen, "127.0.0.1:7000");
   EXPECT_EQ(cfg.server.threads, 5);
+}
+
+TEST_F(ConfigFile, BooleansFromTomlAndEnvironment) {
+  EXPECT_FALSE(load_config("").server.development);
+  EXPECT_TRUE(load_config(write("[server]\ndevelopment = true\n")).server.development);
+  EXPECT_THROW(load_config(write("[server]\ndevelopment = 1\n")), ConfigError);
+  setenv("CIAMD_SERVER_DEVELOPMENT", "true", 1);
+  EXPECT_TRUE(load_config("").server.development);
+  setenv("CIAMD_SERVER_DEVELOPMENT", "yes", 1);
+  EXPECT_THROW(load_config(""), ConfigError);
+}
+
+TEST_F(ConfigFile, OutboxNeedsDevelopmentModeAndSendersAreKnown) {
+  try {
+    load_config(write("[notify]\nsms = \"outbox\"\n"));
+    ADD_FAILURE() << "outbox accepted without development mode";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("[server] development"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(load_config(write("[notify]\nemail = \"outbox\"\n")), ConfigError);
+  EXPECT_THROW(load_config(write("[notify]\nsms = \"carrier-pigeon\"\n")), ConfigError);
+  EXPECT_THROW(load_config(write("[notify]\nsmtp_security = \"ssl\"\n")), ConfigError);
+  const Config cfg = load_config(
+      write("[server]\ndevelopment = true\n[notify]\nsms = \"outbox\"\nemail = \"outbox\"\n"
+            "[verification]\ncode_ttl = 120\n"));
+  EXPECT_EQ(cfg.notify.sms, "outbox");
+  EXPECT_EQ(cfg.verification.code_ttl, 120);
+  EXPECT_EQ(cfg.verification.max_attempts, 5);
 }
 
 TEST_F(ConfigFile, UnknownKeysAndBadValuesAreErrors) {

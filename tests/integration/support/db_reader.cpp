@@ -108,6 +108,13 @@ std::vector<std::string> table_cells(const std::filesystem::path& path, std::str
   return cells;
 }
 
+std::int64_t query_int(const std::filesystem::path& path, const std::string& sql) {
+  Db db = open_ro(path);
+  Stmt s = prepare(db.get(), sql);
+  if (!step(db.get(), s.get())) throw std::runtime_error("sqlite: no row from " + sql);
+  return sqlite3_column_int64(s.get(), 0);
+}
+
 std::string diff_counts(const RowCounts& before, const RowCounts& after) {
   std::set<std::string> names;
   for (const auto& [k, v] : before) names.insert(k);

@@ -24,6 +24,10 @@ std::vector<std::string> table_cells(const std::filesystem::path& db, std::strin
 // The column names of `table`, in order.
 std::vector<std::string> table_columns(const std::filesystem::path& db, std::string_view table);
 
+// The single integer a query such as "SELECT SUM(used) FROM verification_codes" yields (0 for
+// NULL). Throws when the query fails or yields no row.
+std::int64_t query_int(const std::filesystem::path& db, const std::string& sql);
+
 // "audit_events: 3 -> 4, users: 1 -> 2" for the tables whose counts differ; "" when equal.
 std::string diff_counts(const RowCounts& before, const RowCounts& after);
 

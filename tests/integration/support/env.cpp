@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "integration/support/json.hpp"
+#include "support/smtp_sink.hpp"
+#include "support/webhook_receiver.hpp"
 
 namespace it {
 namespace {
@@ -73,6 +75,13 @@ Env::Env(EnvOptions options) : options_(std::move(options)), dir_("ciamd-it-") {
     fingerprint_ = "fp-" + random_hex(6);
     sim_ = std::make_unique<IdpSim>(dir());
     sim_->add_wechat_app(wechat_appid_, wechat_secret_);
+    if (options_.notify.sms == "webhook") {
+      webhook_ =
+          std::make_unique<ciamd::test_support::WebhookReceiver>(options_.notify.webhook_statuses);
+    }
+    if (options_.notify.email == "smtp") {
+      smtp_ = std::make_unique<ciamd::test_support::SmtpSink>();
+    }
     write_config();
     const RunResult m = cli({"migrate"});
     if (m.exit_code != 0) {
@@ -88,9 +97,51 @@ Env::Env(EnvOptions options) : options_(std::move(options)), dir_("ciamd-it-") {
   }
 }
 
+ciamd::test_support::WebhookReceiver& Env::webhook() {
+  if (!webhook_) throw std::logic_error("this Env was not made with notify.sms = \"webhook\"");
+  return *webhook_;
+}
+
+ciamd::test_support::SmtpSink& Env::smtp() {
+  if (!smtp_) throw std::logic_error("this Env was not made with notify.email = \"smtp\"");
+  return *smtp_;
+}
+
 Env::~Env() {
   if (server_) server_->stop();
   if (sim_) sim_->process().stop();
+}
+
+std::string Env::notify_toml() const {
+  const NotifySetup& n = options_.notify;
+  std::string t = "[notify]\n";
+  t += "sms = \"" + n.sms + "\"\n";
+  t += "email = \"" + n.email + "\"\n";
+  t += "outbox_file = \"" + outbox_path().string() + "\"\n";
+  if (webhook_) {
+    t += "webhook_url = \"" + webhook_->url() + "\"\n";
+    t += "webhook_secret = \"" + n.webhook_secret + "\"\n";
+    t += "webhook_max_attempts = " + std::to_string(n.webhook_max_attempts) + "\n";
+    t += "webhook_backoff_ms = " + std::to_string(n.webhook_backoff_ms) + "\n";
+  }
+  if (smtp_) {
+    t += "smtp_host = \"127.0.0.1\"\n";
+    t += "smtp_port = " + std::to_string(smtp_->port()) + "\n";
+    t += "smtp_security = \"none\"\n";
+    t += "smtp_from = \"" + n.smtp_from + "\"\n";
+    t += "smtp_timeout_ms = " + std::to_string(n.smtp_timeout_ms) + "\n";
+  }
+  return t;
+}
+
+std::string Env::verification_toml() const {
+  const VerificationSetup& v = options_.verification;
+  return "[verification]\n"
+         "code_ttl = " +
+         std::to_string(v.code_ttl) + "\nmax_attempts = " + std::to_string(v.max_attempts) +
+         "\nresend_interval = " + std::to_string(v.resend_interval) +
+         "\ndaily_cap_per_target = " + std::to_string(v.daily_cap_per_target) +
+         "\ndaily_cap_per_peer = " + std::to_string(v.daily_cap_per_peer) + "\n";
 }
 
 void Env::write_config() {
@@ -106,6 +157,7 @@ void Env::write_config() {
       "app_cache_ttl_ms = " +
       std::to_string(kAppCacheTtlMs) +
       "\n"
+      "development = true\n"
       "[database]\n"
       "url = \"sqlite://" +
       db_path().string() +
@@ -121,13 +173,16 @@ void Env::write_config() {
       "issuer = \"" +
       kIssuer +
       "\"\n"
-      "state_token_ttl = 1800\n"
+      "state_token_ttl = " +
+      std::to_string(options_.state_token_ttl) +
+      "\n"
       "[security]\n"
       "master_key = \"" +
       base64_encode(random_bytes(32)) +
       "\"\n"
       "[log]\n"
-      "level = \"info\"\n";
+      "level = \"info\"\n" +
+      notify_toml() + verification_toml();
   write_file(config_path(), toml);
 }
 

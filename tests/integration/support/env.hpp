@@ -25,6 +25,11 @@
 #include "integration/support/sim.hpp"
 #include "integration/support/temp_dir.hpp"
 
+namespace ciamd::test_support {
+class SmtpSink;
+class WebhookReceiver;
+}  // namespace ciamd::test_support
+
 namespace it {
 
 inline constexpr const char* kIssuer = "https://ciamd.test";
@@ -59,12 +64,39 @@ struct AppSpec {
 std::vector<std::string> app_flags(const AppSpec& spec, const std::string& wechat_appid,
                                    const std::string& wechat_secret);
 
-// Deviations from the standard wiring, for tests of upstream failures.
+// How the server delivers verification codes ([notify]). The outbox (a JSON-lines file in the Env's
+// temp dir) needs [server] development = true, which every Env sets. "webhook" starts a
+// WebhookReceiver and "smtp" a plain SmtpSink on loopback, owned by the Env.
+struct NotifySetup {
+  std::string sms = "outbox";    // outbox|webhook
+  std::string email = "outbox";  // outbox|smtp
+  std::vector<int> webhook_statuses{200};
+  std::string webhook_secret = "it-webhook-secret";
+  int webhook_max_attempts = 2;
+  int webhook_backoff_ms = 10;
+  std::string smtp_from = "noreply@ciamd.test";
+  int smtp_timeout_ms = 5000;
+};
+
+// [verification]. The per-peer cap defaults high here: every test request comes from 127.0.0.1,
+// so a suite sharing one Env would otherwise run into it.
+struct VerificationSetup {
+  int code_ttl = 300;
+  int max_attempts = 5;
+  int resend_interval = 60;
+  int daily_cap_per_target = 10;
+  int daily_cap_per_peer = 100000;
+};
+
+// Deviations from the standard wiring, for tests of upstream failures and code delivery.
 struct EnvOptions {
   // Replaces the simulator's HTTPS URL as [upstream] wechat_base_url.
   std::optional<std::string> wechat_base_url{};
   // False: leave [upstream] ca_file out, so the simulator's certificate is not trusted.
   bool trust_sim_ca = true;
+  NotifySetup notify{};
+  VerificationSetup verification{};
+  std::int64_t state_token_ttl = 1800;  // [tokens]; the server accepts 10 to 86400
 };
 
 // "prefix-<pid>-<n>": unique across parallel test processes and within one.
@@ -85,6 +117,13 @@ class Env {
   int port() const { return port_; }
   const std::string& wechat_appid() const { return wechat_appid_; }
   const std::string& wechat_secret() const { return wechat_secret_; }
+  const EnvOptions& options() const { return options_; }
+  // [notify] outbox_file.
+  std::filesystem::path outbox_path() const { return dir() / "outbox.jsonl"; }
+  // The SMS gateway stand-in; throws unless the Env was made with notify.sms = "webhook".
+  ciamd::test_support::WebhookReceiver& webhook();
+  // The mail server stand-in; throws unless the Env was made with notify.email = "smtp".
+  ciamd::test_support::SmtpSink& smtp();
 
   // `ciamd <args...> --config <file>`.
   RunResult cli(std::vector<std::string> args);
@@ -140,10 +179,14 @@ class Env {
 
  private:
   void write_config();
+  std::string notify_toml() const;
+  std::string verification_toml() const;
 
   EnvOptions options_;
   TempDir dir_;
   std::unique_ptr<IdpSim> sim_;
+  std::unique_ptr<ciamd::test_support::WebhookReceiver> webhook_;
+  std::unique_ptr<ciamd::test_support::SmtpSink> smtp_;
   std::unique_ptr<Process> server_;
   int port_ = 0;
   int server_starts_ = 0;

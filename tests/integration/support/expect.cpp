@@ -19,8 +19,9 @@ using ::testing::AssertionFailure;
 using ::testing::AssertionResult;
 using ::testing::AssertionSuccess;
 
-// The seeds' and API.md's codes with their exact messages; the project's own codes (PARAM.01xx,
-// LOGIN.1002) without wording on purpose.
+// The seeds' and API.md's codes with their exact messages, and those of issue 3 (verification
+// codes and binding), whose wording is pinned by the contract in both languages; the login's own
+// codes (PARAM.0101-0106, LOGIN.1002) without wording on purpose.
 const std::map<std::string, ExpectedError, std::less<>>& catalog() {
   static const std::map<std::string, ExpectedError, std::less<>> c = [] {
     std::map<std::string, ExpectedError, std::less<>> m;
@@ -33,6 +34,22 @@ const std::map<std::string, ExpectedError, std::less<>>& catalog() {
          "微信授权码不能为空"});
     add({"IDAAS.SDK.USER.0001", 400, "User not found", "用户不存在"});
     add({"IDAAS.SDK.USER.0039", 400, "User is disabled", "用户已被禁用"});
+    add({"IDAAS.SDK.COMMON.1007", 400, "state_token parameter error", "state_token参数错误"});
+    add({"IDAAS.SDK.COMMON.0429", 429, "Too many requests, please try again later",
+         "请求过于频繁,请稍后再试"});
+    add({"IDAAS.SDK.PARAM.0110", 400, "Mobile number cannot be empty", "手机号不能为空"});
+    add({"IDAAS.SDK.PARAM.0111", 400, "Invalid mobile number", "手机号格式不正确"});
+    add({"IDAAS.SDK.PARAM.0112", 400, "Email cannot be empty", "邮箱不能为空"});
+    add({"IDAAS.SDK.PARAM.0113", 400, "Invalid email address", "邮箱格式不正确"});
+    add({"IDAAS.SDK.PARAM.0114", 400, "Invalid verification code type", "验证码类型不正确"});
+    add({"IDAAS.SDK.PARAM.0115", 400, "Verification code cannot be empty", "验证码不能为空"});
+    add({"IDAAS.SDK.PARAM.0116", 400, "This verification method is not enabled for the application",
+         "该应用未启用此验证方式"});
+    add({"IDAAS.SDK.SOCIAL.0001", 400,
+         "The account is already bound to another user of this provider",
+         "该账号已绑定该平台的其他用户"});
+    add({"IDAAS.SDK.CAPTCHA.0006", 400, "Failed to send verification code", "验证码发送失败"});
+    add({"IDAAS.SDK.CAPTCHA.0007", 400, "Incorrect verification code", "验证码错误"});
     add({"IDAAS.SDK.COM.0002", 500, "System busy, please try again later", "系统繁忙,请稍后再试"});
     for (const char* own : {"IDAAS.SDK.PARAM.0101", "IDAAS.SDK.PARAM.0102", "IDAAS.SDK.PARAM.0103",
                             "IDAAS.SDK.PARAM.0104", "IDAAS.SDK.PARAM.0105", "IDAAS.SDK.PARAM.0106",

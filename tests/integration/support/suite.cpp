@@ -1,6 +1,7 @@
 #include "integration/support/suite.hpp"
 
 #include <iostream>
+#include <utility>
 
 namespace it {
 
@@ -8,9 +9,13 @@ std::unique_ptr<Env> EnvSuite::env_;
 std::string EnvSuite::setup_error_;
 
 void EnvSuite::SetUpTestSuite() {
+  SetUpTestSuiteWith({});
+}
+
+void EnvSuite::SetUpTestSuiteWith(EnvOptions options) {
   setup_error_.clear();
   try {
-    env_ = std::make_unique<Env>();
+    env_ = std::make_unique<Env>(std::move(options));
   } catch (const std::exception& e) {
     // Reported by every test's SetUp, so the failure is attributed instead of crashing the run.
     setup_error_ = e.what();

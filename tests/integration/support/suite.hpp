@@ -17,6 +17,9 @@ namespace it {
 class EnvSuite : public ::testing::Test {
  protected:
   static void SetUpTestSuite();
+  // For fixtures that need a differently configured Env: define
+  //   static void SetUpTestSuite() { SetUpTestSuiteWith({.verification = {...}}); }
+  static void SetUpTestSuiteWith(EnvOptions options);
   static void TearDownTestSuite();
   void SetUp() override;
   void TearDown() override;

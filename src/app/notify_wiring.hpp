@@ -1,0 +1,32 @@
+// app/notify_wiring: the verification-code senders and settings `serve` builds from [notify] and
+// [verification]. Sender construction errors (std::invalid_argument) become ConfigError naming
+// the section, so a bad URL or mailbox stops the server at start, not at the first code.
+//
+//   NotifySenders senders = build_senders(cfg, http_client);   // throws ConfigError
+//   Verification v(flows, verification_settings(cfg), key, senders.sms.get(), senders.email.get());
+#pragma once
+
+#include <memory>
+
+#include "app/config.hpp"
+#include "flows/verification.hpp"
+#include "net/runtime.hpp"
+#include "notify/sender.hpp"
+
+namespace ciamd {
+
+class HttpClient;
+
+struct NotifySenders {
+  // SMTP blocks in libcurl: it gets a small pool of its own, so a slow mail server cannot starve
+  // database work. Declared first so it outlives the sender that uses it.
+  std::unique_ptr<BlockingPool> smtp_pool;
+  std::unique_ptr<Sender> sms;    // null: [notify] sms = ""
+  std::unique_ptr<Sender> email;  // null: [notify] email = ""
+};
+
+NotifySenders build_senders(const Config& cfg, HttpClient& client);
+
+VerificationSettings verification_settings(const Config& cfg);
+
+}  // namespace ciamd

@@ -1,0 +1,29 @@
+// flows/flow_guard: the state-token check every flow-continuation endpoint runs (API.md
+// "Completing a flow"): the token verifies (signature, expiry, issued to this client id), its
+// flow record exists, is of an accepted kind, not consumed, not expired and belongs to the same
+// client id. Anything else is IDAAS.SDK.COMMON.1007; which check failed goes to the log detail.
+//
+//   Result<FlowState> flow = co_await load_flow(services, sdk.state_token, sdk.client_id,
+//                                               {FlowKind::kSocialBind});
+//   if (!flow) co_return flow.error();
+#pragma once
+
+#include <initializer_list>
+#include <string_view>
+#include <vector>
+
+#include "core/model.hpp"
+#include "core/result.hpp"
+#include "flows/services.hpp"
+#include "net/task.hpp"
+
+namespace ciamd {
+
+// The record lookup runs on the blocking pool.
+Task<Result<FlowState>> load_flow(const FlowServices& services, std::string_view state_token,
+                                  std::string_view client_id, std::vector<FlowKind> accepted);
+
+// The same checks on a record already read (on the pool, inside a decision), at `now`.
+Status check_flow_usable(const FlowState& flow, std::string_view client_id, UnixSeconds now);
+
+}  // namespace ciamd
