@@ -39,7 +39,7 @@ void add_extension(X509* cert, int nid, const char* value) {
 
 }  // namespace
 
-ThrowawayCertificate::ThrowawayCertificate() {
+ThrowawayCertificate::ThrowawayCertificate(const char* subject_alt_names) {
   std::random_device random;
   dir_ = std::filesystem::temp_directory_path() /
          ("ciamd-test-tls-" + std::to_string(random()) + std::to_string(random()));
@@ -58,7 +58,7 @@ ThrowawayCertificate::ThrowawayCertificate() {
   require(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, kCommonName, -1, -1, 0) == 1,
           "subject");
   require(X509_set_issuer_name(cert.get(), name) == 1, "issuer");
-  add_extension(cert.get(), NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+  add_extension(cert.get(), NID_subject_alt_name, subject_alt_names);
   add_extension(cert.get(), NID_basic_constraints, "critical,CA:TRUE");
   add_extension(cert.get(), NID_key_usage, "critical,digitalSignature,keyCertSign");
   require(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0, "sign");

@@ -16,7 +16,8 @@ namespace ciamd::test_support {
 
 class ThrowawayCertificate {
  public:
-  ThrowawayCertificate();  // throws std::runtime_error when OpenSSL fails
+  // `subject_alt_names` in OpenSSL's form; throws std::runtime_error when OpenSSL fails.
+  explicit ThrowawayCertificate(const char* subject_alt_names = "DNS:localhost,IP:127.0.0.1");
   ~ThrowawayCertificate();
   ThrowawayCertificate(const ThrowawayCertificate&) = delete;
   ThrowawayCertificate& operator=(const ThrowawayCertificate&) = delete;

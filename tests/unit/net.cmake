@@ -1,3 +1,3 @@
 ciamd_test(net_test
   SOURCES unit/net_test.cpp unit/net_http_test.cpp unit/net_tls_test.cpp
-  DEPS ciamd_net)
+  DEPS ciamd_net ciamd_test_support)
