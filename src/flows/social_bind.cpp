@@ -4,6 +4,7 @@
 #include <optional>
 #include <variant>
 
+#include "flows/admission.hpp"
 #include "flows/ids.hpp"
 #include "flows/session_issuer.hpp"
 #include "net/runtime.hpp"
@@ -12,11 +13,7 @@
 namespace ciamd {
 namespace {
 
-struct CommittedSuccess {
-  User user;
-  IssuedSession issued;
-};
-using Decision = std::variant<CommittedSuccess, LoginDenied>;
+using Decision = Decided;
 
 // A register-bind may lose the race for the new user's mobile/email to another request; it then
 // decides once more and finds that user.
@@ -68,16 +65,14 @@ class Decider {
       if (flow_completed()) return Result<Decision>{completed_error()};
       return Result<Decision>{refused.error()};
     }
-    if (user->status == UserStatus::kDisabled) {
-      return Result<Decision>{ApiError{ErrorCode::kUserDisabled}};
-    }
+    Result<Admission> admission = ciamd::admit(s_.store, app_, *user, creating);
+    if (!admission) return Result<Decision>{admission.error()};
 
     LoginCommit commit;
     commit.now = now;
     commit.consume_code_id = code_id_;
     commit.consume_flow_id = flow_.id;
-    const bool admitted = app_.access == AccessPolicy::kAll ||
-                          (!creating && s_.store.is_assigned(app_.client_id, user->id));
+    const bool admitted = admission.value() == Admission::kAdmitted;
     std::optional<IssuedSession> issued;
     if (admitted) {
       if (creating) commit.new_user = *user;
@@ -168,11 +163,7 @@ Task<Result<LoginOutcome>> SocialBind::complete(const Application& app, const Fl
   Decider decider(services_, verification_, app, flow, proof, device);
   Result<Decision> decided = co_await services_.pool.run([&decider] { return decider.run(); });
   if (!decided) co_return decided.error();
-  Decision& d = decided.value();
-  if (auto* ok = std::get_if<CommittedSuccess>(&d)) {
-    co_return LoginOutcome{finish_success(services_, app, ok->user, ok->issued)};
-  }
-  co_return LoginOutcome{std::get<LoginDenied>(std::move(d))};
+  co_return finish_decided(services_, app, std::move(decided.value()));
 }
 
 }  // namespace ciamd

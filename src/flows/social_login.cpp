@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "flows/admission.hpp"
 #include "flows/flow_step.hpp"
 #include "flows/ids.hpp"
 #include "flows/session_issuer.hpp"
@@ -11,12 +12,7 @@
 namespace ciamd {
 namespace {
 
-// A login whose session row is committed; the id_token is signed afterwards, off the pool.
-struct CommittedSuccess {
-  User user;
-  IssuedSession issued;
-};
-using Decision = std::variant<CommittedSuccess, LoginStep, LoginDenied>;
+using Decision = Decided;
 
 // Concurrent first logins of one identity race on the unique keys; the loser re-reads and finds
 // the winner's link. Three rounds is more than any real race needs.
@@ -73,10 +69,11 @@ class Decider {
 
   std::optional<Result<Decision>> admit(User user, std::optional<Identity> new_link,
                                         UnixSeconds now) {
-    if (user.status == UserStatus::kDisabled) {
-      return Result<Decision>{ApiError{ErrorCode::kUserDisabled}};
+    Result<Admission> admission = ciamd::admit(s_.store, app_, user, /*created_now=*/false);
+    if (!admission) return Result<Decision>{admission.error()};
+    if (admission.value() == Admission::kDenied) {
+      return Result<Decision>{Decision{LoginDenied{user.id}}};
     }
-    if (!admitted(user.id)) return Result<Decision>{Decision{LoginDenied{user.id}}};
     IssuedSession issued = new_session(s_, app_, user, who_.provider, device_);
     LoginCommit commit;
     commit.now = now;
@@ -110,15 +107,17 @@ class Decider {
   }
 
   std::optional<Result<Decision>> auto_create(UnixSeconds now) {
-    // A brand-new user cannot be assigned to an `assigned` application yet: deny without
-    // creating anything, rather than leave an account nobody can use.
-    if (app_.access == AccessPolicy::kAssigned) return Result<Decision>{Decision{LoginDenied{}}};
     User user;
     user.id = new_user_id();
     user.username = new_username(who_.provider);
     user.name = who_.display_name;
     user.created_at = now;
     user.updated_at = now;
+    // A brand-new user cannot be assigned to an `assigned` application yet: deny without
+    // creating anything, rather than leave an account nobody can use.
+    Result<Admission> admission = ciamd::admit(s_.store, app_, user, /*created_now=*/true);
+    if (!admission) return Result<Decision>{admission.error()};
+    if (admission.value() == Admission::kDenied) return Result<Decision>{Decision{LoginDenied{}}};
     IssuedSession issued = new_session(s_, app_, user, who_.provider, device_);
     LoginCommit commit;
     commit.now = now;
@@ -127,10 +126,6 @@ class Decider {
     commit.session = issued.session;
     if (s_.store.commit_login(commit) != CommitResult::kOk) return std::nullopt;
     return Result<Decision>{Decision{CommittedSuccess{std::move(user), std::move(issued)}}};
-  }
-
-  bool admitted(const std::string& user_id) {
-    return app_.access == AccessPolicy::kAll || s_.store.is_assigned(app_.client_id, user_id);
   }
 
   const FlowServices& s_;
@@ -147,12 +142,7 @@ Task<Result<LoginOutcome>> SocialLogin::complete(const Application& app,
   Decider decider(services_, app, who, device);
   Result<Decision> decided = co_await services_.pool.run([&decider] { return decider.run(); });
   if (!decided) co_return decided.error();
-  Decision& d = decided.value();
-  if (auto* ok = std::get_if<CommittedSuccess>(&d)) {
-    co_return LoginOutcome{finish_success(services_, app, ok->user, ok->issued)};
-  }
-  if (auto* step = std::get_if<LoginStep>(&d)) co_return LoginOutcome{std::move(*step)};
-  co_return LoginOutcome{std::get<LoginDenied>(std::move(d))};
+  co_return finish_decided(services_, app, std::move(decided.value()));
 }
 
 }  // namespace ciamd
