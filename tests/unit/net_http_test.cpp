@@ -335,14 +335,12 @@ TEST_F(ServerClientTest, PipelinedRequestsAreAnsweredInOrder) {
 class StaleConnectionTest : public testing::LiveRuntime {};
 
 // A server that answers one request per connection (keep-alive, by HTTP/1.1 default) and then
-// hangs up, so the client's pooled connection is always stale by the next request.
-TEST_F(StaleConnectionTest, StaleKeepAliveConnectionIsRetriedOnAFreshOne) {
-  asio::io_context io;
-  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  const auto port = acceptor.local_endpoint().port();
-  std::atomic<int> accepted{0};
-  std::jthread one_shot_server([&] {
-    for (int i = 0; i < 2; ++i) {
+// hangs up, so the client's pooled connection is always stale by the next request. It serves
+// `connections` connections, counting them in `accepted`.
+std::jthread serve_one_request_per_connection(asio::io_context& io, tcp::acceptor& acceptor,
+                                              std::atomic<int>& accepted, int connections) {
+  return std::jthread([&io, &acceptor, &accepted, connections] {
+    for (int i = 0; i < connections; ++i) {
       tcp::socket socket(io);
       boost::system::error_code ec;
       acceptor.accept(socket, ec);
@@ -354,6 +352,14 @@ TEST_F(StaleConnectionTest, StaleKeepAliveConnectionIsRetriedOnAFreshOne) {
       asio::write(socket, asio::buffer(response), ec);
     }
   });
+}
+
+TEST_F(StaleConnectionTest, StaleKeepAliveConnectionIsRetriedOnAFreshOne) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto port = acceptor.local_endpoint().port();
+  std::atomic<int> accepted{0};
+  std::jthread one_shot_server = serve_one_request_per_connection(io, acceptor, accepted, 2);
 
   HttpClient client(runtime_, ClientOptions{});
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
@@ -378,17 +384,7 @@ TEST_F(StaleConnectionTest, StalePooledConnectionIsNotRetriedForPost) {
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   const auto port = acceptor.local_endpoint().port();
   std::atomic<int> accepted{0};
-  std::jthread one_shot_server([&] {
-    tcp::socket socket(io);
-    boost::system::error_code ec;
-    acceptor.accept(socket, ec);
-    if (ec) return;
-    ++accepted;
-    std::string request;
-    asio::read_until(socket, asio::dynamic_buffer(request), "\r\n\r\n", ec);
-    const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-    asio::write(socket, asio::buffer(response), ec);
-  });
+  std::jthread one_shot_server = serve_one_request_per_connection(io, acceptor, accepted, 1);
 
   HttpClient client(runtime_, ClientOptions{});
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
