@@ -16,8 +16,10 @@ namespace {
 
 // The option values of one invocation; `changes()` keeps only the options that were given.
 struct AppOptions {
-  std::string client_id, name, unbound, bind_methods, access, mfa, wechat_appid, wechat_secret;
-  std::int64_t id_token_ttl = 0, wechat_session_ttl = 0, weibo_session_ttl = 0;
+  std::string client_id, name, unbound, bind_methods, access, mfa, wechat_appid, wechat_secret,
+      miniprogram_appid, miniprogram_secret;
+  std::int64_t id_token_ttl = 0, wechat_session_ttl = 0, miniprogram_session_ttl = 0,
+               weibo_session_ttl = 0;
   std::vector<std::pair<CLI::Option*, std::function<void(AppChanges&)>>> given;
 
   template <class T>
@@ -38,10 +40,16 @@ struct AppOptions {
         &AppChanges::wechat_appid);
     add(cmd, "--wechat-secret", wechat_secret, "WeChat appsecret (stored encrypted)",
         &AppChanges::wechat_secret);
+    add(cmd, "--miniprogram-appid", miniprogram_appid, "WeChat mini program appid",
+        &AppChanges::miniprogram_appid);
+    add(cmd, "--miniprogram-secret", miniprogram_secret,
+        "WeChat mini program appsecret (stored encrypted)", &AppChanges::miniprogram_secret);
     add(cmd, "--id-token-ttl", id_token_ttl, "id_token lifetime, seconds",
         &AppChanges::id_token_ttl);
     add(cmd, "--wechat-session-ttl", wechat_session_ttl, "WeChat session lifetime, seconds",
         &AppChanges::wechat_session_ttl);
+    add(cmd, "--miniprogram-session-ttl", miniprogram_session_ttl,
+        "WeChat mini program session lifetime, seconds", &AppChanges::miniprogram_session_ttl);
     add(cmd, "--weibo-session-ttl", weibo_session_ttl, "Weibo session lifetime, seconds",
         &AppChanges::weibo_session_ttl);
   }

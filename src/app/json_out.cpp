@@ -19,8 +19,11 @@ boost::json::object application_json(const Application& app) {
   o["mfa"] = to_string(app.mfa);
   o["wechat_appid"] = app.wechat.appid;
   o["wechat_secret_set"] = !app.wechat.secret.empty();
+  o["miniprogram_appid"] = app.miniprogram.appid;
+  o["miniprogram_secret_set"] = !app.miniprogram.secret.empty();
   o["id_token_ttl"] = app.id_token_ttl;
   o["wechat_session_ttl"] = app.wechat_session_ttl;
+  o["miniprogram_session_ttl"] = app.miniprogram_session_ttl;
   o["weibo_session_ttl"] = app.weibo_session_ttl;
   o["created_at"] = app.created_at;
   o["updated_at"] = app.updated_at;

@@ -53,8 +53,10 @@ struct Application {
   std::vector<BindMethod> bind_methods{BindMethod::kVerifyPhone, BindMethod::kVerifyEmail};
   AccessPolicy access = AccessPolicy::kAll;
   MfaPolicy mfa = MfaPolicy::kOff;
-  WechatCredentials wechat;
+  WechatCredentials wechat;       // the WeChat Open Platform mobile app
+  WechatCredentials miniprogram;  // the WeChat mini program (same Open Platform account or not)
   std::int64_t wechat_session_ttl = kDefaultWechatSessionTtl;
+  std::int64_t miniprogram_session_ttl = kDefaultWechatSessionTtl;
   std::int64_t weibo_session_ttl = kDefaultWeiboSessionTtl;
   std::int64_t id_token_ttl = kDefaultIdTokenTtl;
   UnixSeconds created_at = 0;
@@ -75,9 +77,13 @@ struct User {
   UnixSeconds updated_at = 0;
 };
 
-// Provider names as stored.
+// Provider names as stored on identities.
 inline constexpr std::string_view kProviderWechat = "wechat";  // app and mini program share it
 inline constexpr std::string_view kProviderWeibo = "weibo";
+// How a session was started (sessions.provider, flow_states.provider, the audit trail): the
+// provider's name, except the mini program, whose identities are WeChat's but whose sessions have
+// a lifetime of their own.
+inline constexpr std::string_view kLoginWechatMiniProgram = "wechat-miniprogram";
 
 // A social identity. Keyed on (provider, provider_app_id, subject); WeChat's unionid is a second
 // key, unique when present, so one person across an Open Platform account's apps is one user.

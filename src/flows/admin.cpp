@@ -38,6 +38,20 @@ std::optional<ApiError> check_ttl(const std::optional<std::int64_t>& v, std::int
   return std::nullopt;
 }
 
+// Applies a change of appid and/or secret. The check is on the result, not on the change: an
+// update may set only the secret of an app that has an appid, but never leave one without the
+// other (half a credential is a login that fails at the provider, not at configuration time).
+std::optional<ApiError> apply_credentials(const std::optional<std::string>& appid,
+                                          const std::optional<std::string>& secret,
+                                          const char* name, WechatCredentials& credentials) {
+  if (appid) credentials.appid = *appid;
+  if (secret) credentials.secret = *secret;
+  if (credentials.appid.empty() != credentials.secret.empty()) {
+    return invalid(std::string(name) + " appid and secret must be given together");
+  }
+  return std::nullopt;
+}
+
 // Applies `c` onto `app`; an error names the first invalid field.
 std::optional<ApiError> apply(const AppChanges& c, Application& app) {
   if (c.name) {
@@ -68,14 +82,18 @@ std::optional<ApiError> apply(const AppChanges& c, Application& app) {
   }
   if (auto e = check_ttl(c.id_token_ttl, kMaxIdTokenTtl, "id token ttl")) return e;
   if (auto e = check_ttl(c.wechat_session_ttl, kMaxSessionTtl, "wechat session ttl")) return e;
+  if (auto e = check_ttl(c.miniprogram_session_ttl, kMaxSessionTtl, "miniprogram session ttl")) {
+    return e;
+  }
   if (auto e = check_ttl(c.weibo_session_ttl, kMaxSessionTtl, "weibo session ttl")) return e;
   if (c.id_token_ttl) app.id_token_ttl = *c.id_token_ttl;
   if (c.wechat_session_ttl) app.wechat_session_ttl = *c.wechat_session_ttl;
+  if (c.miniprogram_session_ttl) app.miniprogram_session_ttl = *c.miniprogram_session_ttl;
   if (c.weibo_session_ttl) app.weibo_session_ttl = *c.weibo_session_ttl;
-  if (c.wechat_appid) app.wechat.appid = *c.wechat_appid;
-  if (c.wechat_secret) app.wechat.secret = *c.wechat_secret;
-  if (app.wechat.appid.empty() != app.wechat.secret.empty()) {
-    return invalid("wechat appid and secret must be given together");
+  if (auto e = apply_credentials(c.wechat_appid, c.wechat_secret, "wechat", app.wechat)) return e;
+  if (auto e = apply_credentials(c.miniprogram_appid, c.miniprogram_secret, "miniprogram",
+                                 app.miniprogram)) {
+    return e;
   }
   if (c.enabled) app.enabled = *c.enabled;
   return std::nullopt;

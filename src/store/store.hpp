@@ -55,12 +55,25 @@ struct VerificationCode {
   bool revoked = false;  // by too many failed attempts, or by a newer code for the same target
 };
 
+// A unionid WeChat gave for an identity that was linked without one: it is written onto the
+// identity and claimed for the identity's user in unionid_owners.
+struct UnionidAttachment {
+  std::string provider;
+  std::string provider_app_id;
+  std::string subject;
+  std::string unionid;
+  std::string user_id;  // the identity's user
+};
+
 // Everything one login outcome writes, applied in one transaction or not at all.
 struct LoginCommit {
   std::optional<std::string> consume_code_id;  // fails the commit if used, revoked or expired
   std::optional<std::string> consume_flow_id;  // fails the commit if already consumed or expired
   std::optional<User> new_user;
   std::optional<Identity> new_identity;  // its user_id must be set
+  // kIdentityTaken when the identity has a unionid already, the unionid belongs to another user,
+  // or another identity of the same provider app holds it.
+  std::optional<UnionidAttachment> attach_unionid;
   std::optional<Session> session;
   std::optional<FlowState> new_flow;
   UnixSeconds now = 0;

@@ -30,6 +30,9 @@ TEST_F(AdminTest, CreateWithDefaults) {
   EXPECT_EQ(app->id_token_ttl, kDefaultIdTokenTtl);
   EXPECT_EQ(app->wechat_session_ttl, kDefaultWechatSessionTtl);
   EXPECT_EQ(app->weibo_session_ttl, kDefaultWeiboSessionTtl);
+  EXPECT_EQ(app->miniprogram_session_ttl, kDefaultWechatSessionTtl);
+  EXPECT_FALSE(app->wechat.configured());
+  EXPECT_FALSE(app->miniprogram.configured());
   EXPECT_EQ(app->created_at, testing::kStart);
   EXPECT_EQ(app->updated_at, testing::kStart);
 
@@ -49,8 +52,11 @@ TEST_F(AdminTest, CreateWithEveryField) {
   c.mfa = "new_device";
   c.wechat_appid = "wx123";
   c.wechat_secret = "s3cret";
+  c.miniprogram_appid = "wxmini";
+  c.miniprogram_secret = "m1ni";
   c.id_token_ttl = 600;
   c.wechat_session_ttl = 3600;
+  c.miniprogram_session_ttl = 1800;
   c.weibo_session_ttl = 7200;
   c.enabled = false;
   ASSERT_TRUE(create_application(*store_, c, now_));
@@ -65,8 +71,11 @@ TEST_F(AdminTest, CreateWithEveryField) {
   EXPECT_EQ(app->mfa, MfaPolicy::kNewDevice);
   EXPECT_EQ(app->wechat.appid, "wx123");
   EXPECT_EQ(app->wechat.secret, "s3cret");
+  EXPECT_EQ(app->miniprogram.appid, "wxmini");
+  EXPECT_EQ(app->miniprogram.secret, "m1ni");
   EXPECT_EQ(app->id_token_ttl, 600);
   EXPECT_EQ(app->wechat_session_ttl, 3600);
+  EXPECT_EQ(app->miniprogram_session_ttl, 1800);
   EXPECT_EQ(app->weibo_session_ttl, 7200);
   EXPECT_FALSE(app->enabled);
 }
@@ -96,6 +105,15 @@ TEST_F(AdminTest, CreateRejectsEachInvalidFieldAndWritesNothing) {
        with([](AppChanges& c) { c.weibo_session_ttl = 10LL * 365 * 24 * 3600 + 1; })},
       {"appid alone", with([](AppChanges& c) { c.wechat_appid = "wx1"; })},
       {"secret alone", with([](AppChanges& c) { c.wechat_secret = "s"; })},
+      {"miniprogram appid alone", with([](AppChanges& c) { c.miniprogram_appid = "wx1"; })},
+      {"miniprogram secret alone", with([](AppChanges& c) { c.miniprogram_secret = "s"; })},
+      {"miniprogram secret with the wechat appid", with([](AppChanges& c) {
+         c.wechat_appid = "wx1";
+         c.miniprogram_secret = "s";
+       })},
+      {"miniprogram session ttl low", with([](AppChanges& c) { c.miniprogram_session_ttl = 59; })},
+      {"miniprogram session ttl high",
+       with([](AppChanges& c) { c.miniprogram_session_ttl = 10LL * 365 * 24 * 3600 + 1; })},
   };
   for (const auto& [what, c] : cases) {
     EXPECT_EQ(create_error(c), ErrorCode::kAdminInvalidArgument) << what;
@@ -109,11 +127,13 @@ TEST_F(AdminTest, CreateAcceptsTheBoundaries) {
   c.name = std::string(128, 'n');
   c.id_token_ttl = 60;
   c.wechat_session_ttl = 10LL * 365 * 24 * 3600;
+  c.miniprogram_session_ttl = 60;
   EXPECT_TRUE(create_application(*store_, c, now_));
   c.client_id = std::string(64, 'Z');
   c.name = "x";
   c.id_token_ttl = 24 * 3600;
   c.weibo_session_ttl = 60;
+  c.miniprogram_session_ttl = 10LL * 365 * 24 * 3600;
   EXPECT_TRUE(create_application(*store_, c, now_));
 }
 
@@ -153,6 +173,49 @@ TEST_F(AdminTest, UpdateChangesOnlyWhatIsSet) {
   clear.wechat_secret = "";
   ASSERT_TRUE(update_application(*store_, "upd-client", clear, now_));
   EXPECT_FALSE(get_application(*store_, "upd-client")->wechat.configured());
+}
+
+TEST_F(AdminTest, UpdateMiniProgramSettingsIndependently) {
+  AppChanges c;
+  c.client_id = "mini-client";
+  c.wechat_appid = "wx-app";
+  c.wechat_secret = "app-secret";
+  ASSERT_TRUE(create_application(*store_, c, now_));
+
+  // Added to an app that has the mobile app's credentials, which stay as they were.
+  AppChanges add;
+  add.miniprogram_appid = "wx-mini";
+  add.miniprogram_secret = "one";
+  add.miniprogram_session_ttl = 86400;
+  ASSERT_TRUE(update_application(*store_, "mini-client", add, now_));
+  Result<Application> app = get_application(*store_, "mini-client");
+  ASSERT_TRUE(app);
+  EXPECT_EQ(app->miniprogram.appid, "wx-mini");
+  EXPECT_EQ(app->miniprogram.secret, "one");
+  EXPECT_EQ(app->miniprogram_session_ttl, 86400);
+  EXPECT_EQ(app->wechat.appid, "wx-app");
+  EXPECT_EQ(app->wechat.secret, "app-secret");
+  EXPECT_EQ(app->wechat_session_ttl, kDefaultWechatSessionTtl);
+
+  // The secret alone, as its appid is set; then half a credential is refused.
+  AppChanges rotate;
+  rotate.miniprogram_secret = "two";
+  ASSERT_TRUE(update_application(*store_, "mini-client", rotate, now_));
+  EXPECT_EQ(get_application(*store_, "mini-client")->miniprogram.secret, "two");
+  AppChanges half;
+  half.miniprogram_secret = "";
+  EXPECT_EQ(update_application(*store_, "mini-client", half, now_).error().code,
+            ErrorCode::kAdminInvalidArgument);
+  EXPECT_EQ(get_application(*store_, "mini-client")->miniprogram.secret, "two");
+
+  AppChanges clear;
+  clear.miniprogram_appid = "";
+  clear.miniprogram_secret = "";
+  ASSERT_TRUE(update_application(*store_, "mini-client", clear, now_));
+  app = get_application(*store_, "mini-client");
+  ASSERT_TRUE(app);
+  EXPECT_FALSE(app->miniprogram.configured());
+  EXPECT_TRUE(app->wechat.configured());
 }
 
 TEST_F(AdminTest, UpdateRejectsInvalidChangesAndKeepsTheStoredApp) {

@@ -58,19 +58,13 @@ TEST_F(StoreTest, FreshDatabaseGetsTheCodeTables) {
 TEST_F(StoreTest, UpgradesAVersionOneDatabaseKeepingItsData) {
   // A database as a build that knew only 001_initial left it.
   const auto v1_path = dir_ / "v1.db";
+  create_legacy_database(v1_path, 1);
+  insert_legacy_application(v1_path, sample_app("client-a"));
   {
-    RawDb raw(v1_path, /*create=*/true);
-    raw.exec(
-        "CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
-        "name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
-    raw.exec(std::string(embedded_migrations()[0].sql));
-    raw.exec("INSERT INTO schema_migrations VALUES (1, 'initial', 1700000000)");
-  }
-  {
-    // Data written through the store while the schema is still at version 1.
+    // Data written through the store while the schema is still at version 1 (the tables these
+    // rows go to have not changed since).
     auto old = open_store("sqlite://" + v1_path.string(), sealer_);
     ASSERT_EQ(old->schema_version(), 1);
-    ASSERT_TRUE(old->create_application(sample_app("client-a")));
     LoginCommit commit;
     commit.new_user = sample_user("1001");
     commit.new_identity = sample_identity("openid-1001", "1001");

@@ -1,5 +1,6 @@
 // Store::commit_login on SQLite: all or nothing, each conflict, flows and verification codes that
-// cannot be used twice, identity lookups (unionid across provider apps), and races between threads.
+// cannot be used twice, identity lookups (unionid across provider apps), a unionid attached to an
+// identity linked without one, and races between threads.
 #include <algorithm>
 #include <latch>
 #include <mutex>
@@ -198,6 +199,138 @@ TEST_F(StoreCommitTest, OneUserAcrossAppAndMiniProgram) {
   EXPECT_EQ(identities[1].provider_app_id, "wx-mini");
   EXPECT_EQ(store_->list_identities("1002").size(), 1U);
   EXPECT_TRUE(store_->list_identities("nobody").empty());
+}
+
+// --- attach_unionid ----------------------------------------------------------------------------
+
+// A mini program login whose identity was linked without a unionid and now comes with one.
+class StoreAttachUnionidTest : public StoreCommitTest {
+ protected:
+  // Adds user `user_id` with an identity in `app_id` that has no unionid.
+  void add_user_without_unionid(const std::string& user_id, const std::string& subject,
+                                const std::string& app_id = "wx-mini") {
+    add_user(sample_user(user_id), sample_identity(subject, user_id, app_id));
+  }
+
+  // The login of `user_id` through (`app_id`, `subject`) that writes `unionid` onto the identity,
+  // with the session it starts.
+  LoginCommit attaching(const std::string& user_id, const std::string& subject,
+                        const std::string& unionid, const std::string& app_id = "wx-mini") {
+    LoginCommit commit;
+    commit.attach_unionid =
+        UnionidAttachment{std::string(kProviderWechat), app_id, subject, unionid, user_id};
+    commit.session = sample_session("session-" + subject, user_id, "client-a");
+    commit.now = 1700000300;
+    return commit;
+  }
+
+  std::string owner_of(const std::string& unionid) {
+    return RawDb(path_).scalar(
+        "SELECT user_id FROM unionid_owners WHERE provider = 'wechat' AND unionid = '" + unionid +
+        "'");
+  }
+
+  std::string unionid_of(const std::string& app_id, const std::string& subject) {
+    const auto identity = store_->find_identity("wechat", app_id, subject);
+    return identity ? identity->unionid : "(no identity)";
+  }
+};
+
+TEST_F(StoreAttachUnionidTest, WritesTheUnionidAndClaimsIt) {
+  add_user_without_unionid("1001", "openid-mini");
+  ASSERT_EQ(owner_of("union-1"), "");
+
+  ASSERT_EQ(store_->commit_login(attaching("1001", "openid-mini", "union-1")), CommitResult::kOk);
+  EXPECT_EQ(unionid_of("wx-mini", "openid-mini"), "union-1");
+  const auto by_unionid = store_->find_identity_by_unionid("wechat", "union-1");
+  ASSERT_TRUE(by_unionid);
+  EXPECT_EQ(by_unionid->subject, "openid-mini");
+  EXPECT_EQ(by_unionid->user_id, "1001");
+  EXPECT_EQ(owner_of("union-1"), "1001");
+  EXPECT_TRUE(store_->find_session_by_hash("hash-session-openid-mini"));
+}
+
+TEST_F(StoreAttachUnionidTest, UnionidTheUserOwnsThroughAnotherAppIsAttached) {
+  // The user logged in to the mobile app first (with the unionid), then to the mini program
+  // without one; now the mini program gives it too.
+  add_user(sample_user("1001"), sample_identity("openid-app", "1001", "wx-app", "union-1"));
+  LoginCommit link;
+  link.new_identity = sample_identity("openid-mini", "1001", "wx-mini");
+  link.now = 1700000200;
+  ASSERT_EQ(store_->commit_login(link), CommitResult::kOk);
+
+  ASSERT_EQ(store_->commit_login(attaching("1001", "openid-mini", "union-1")), CommitResult::kOk);
+  EXPECT_EQ(unionid_of("wx-mini", "openid-mini"), "union-1");
+  EXPECT_EQ(RawDb(path_).count("unionid_owners"), 1);
+  EXPECT_EQ(owner_of("union-1"), "1001");
+}
+
+TEST_F(StoreAttachUnionidTest, IdentityWithAUnionidKeepsIt) {
+  add_user(sample_user("1001"), sample_identity("openid-mini", "1001", "wx-mini", "union-1"));
+  const auto before = row_counts();
+  for (const char* unionid : {"union-2", "union-1"}) {  // another one, or the same again
+    EXPECT_EQ(store_->commit_login(attaching("1001", "openid-mini", unionid)),
+              CommitResult::kIdentityTaken)
+        << unionid;
+    EXPECT_EQ(row_counts(), before) << unionid;
+  }
+  EXPECT_EQ(unionid_of("wx-mini", "openid-mini"), "union-1");
+  EXPECT_EQ(owner_of("union-2"), "");
+}
+
+TEST_F(StoreAttachUnionidTest, UnknownOrRelinkedIdentityIsNotChanged) {
+  add_user_without_unionid("1001", "openid-mini");
+  add_user(sample_user("2001"));
+  const auto before = row_counts();
+  // No such identity; and the identity as read for another user than it now belongs to.
+  EXPECT_EQ(store_->commit_login(attaching("1001", "openid-other", "union-1")),
+            CommitResult::kIdentityTaken);
+  EXPECT_EQ(store_->commit_login(attaching("2001", "openid-mini", "union-1")),
+            CommitResult::kIdentityTaken);
+  EXPECT_EQ(row_counts(), before);
+  EXPECT_EQ(unionid_of("wx-mini", "openid-mini"), "");
+}
+
+TEST_F(StoreAttachUnionidTest, UnionidOfAnotherUserRollsBackTheWholeCommit) {
+  // 2001 owns union-x through the mobile app; 1001's mini program identity cannot take it.
+  add_user(sample_user("2001"), sample_identity("openid-app", "2001", "wx-app", "union-x"));
+  add_user_without_unionid("1001", "openid-mini");
+  const auto before = row_counts();
+
+  LoginCommit commit = attaching("1001", "openid-mini", "union-x");
+  commit.consume_flow_id = "flow-1";
+  commit.new_flow = sample_flow("next-1001", "client-a");
+  EXPECT_EQ(store_->commit_login(commit), CommitResult::kIdentityTaken);
+
+  EXPECT_EQ(row_counts(), before);  // flow-1 not consumed, no session, no new flow
+  EXPECT_FALSE(store_->find_session_by_hash("hash-session-openid-mini"));
+  EXPECT_EQ(unionid_of("wx-mini", "openid-mini"), "");  // the UPDATE was rolled back too
+  EXPECT_EQ(owner_of("union-x"), "2001");
+  const auto by_unionid = store_->find_identity_by_unionid("wechat", "union-x");
+  ASSERT_TRUE(by_unionid);
+  EXPECT_EQ(by_unionid->user_id, "2001");
+}
+
+TEST_F(StoreAttachUnionidTest, UnionidOfAnotherIdentityOfTheSameAppIsRefused) {
+  // Within one provider app openid and unionid are one-to-one. Both identities belong to 1001 so
+  // that unionid_owners would allow it: the unique index alone refuses.
+  add_user(sample_user("1001"), sample_identity("openid-a", "1001", "wx-mini", "union-1"));
+  LoginCommit link;
+  link.new_identity = sample_identity("openid-b", "1001", "wx-mini");
+  link.now = 1700000200;
+  ASSERT_EQ(store_->commit_login(link), CommitResult::kOk);
+  const auto before = row_counts();
+
+  EXPECT_EQ(store_->commit_login(attaching("1001", "openid-b", "union-1")),
+            CommitResult::kIdentityTaken);
+  EXPECT_EQ(row_counts(), before);
+  EXPECT_EQ(unionid_of("wx-mini", "openid-b"), "");
+}
+
+TEST_F(StoreAttachUnionidTest, EmptyUnionidIsACallerBug) {
+  add_user_without_unionid("1001", "openid-mini");
+  EXPECT_THROW(store_->commit_login(attaching("1001", "openid-mini", "")), StoreError);
+  EXPECT_EQ(unionid_of("wx-mini", "openid-mini"), "");
 }
 
 // --- verification codes -----------------------------------------------------------------------

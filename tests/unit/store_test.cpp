@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iterator>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "store/migrations/migrations.hpp"
@@ -26,6 +27,9 @@ void expect_same(const Application& a, const Application& b) {
   EXPECT_EQ(a.wechat.appid, b.wechat.appid);
   EXPECT_EQ(a.wechat.secret, b.wechat.secret);
   EXPECT_EQ(a.wechat_session_ttl, b.wechat_session_ttl);
+  EXPECT_EQ(a.miniprogram.appid, b.miniprogram.appid);
+  EXPECT_EQ(a.miniprogram.secret, b.miniprogram.secret);
+  EXPECT_EQ(a.miniprogram_session_ttl, b.miniprogram_session_ttl);
   EXPECT_EQ(a.weibo_session_ttl, b.weibo_session_ttl);
   EXPECT_EQ(a.id_token_ttl, b.id_token_ttl);
   EXPECT_EQ(a.created_at, b.created_at);
@@ -119,6 +123,37 @@ TEST_F(StoreTest, FreshDatabaseIsAtVersionZero) {
   EXPECT_EQ(fresh->schema_version(), 0);
 }
 
+TEST_F(StoreTest, UpgradesAVersionTwoDatabaseKeepingItsApplications) {
+  // A database as a build that knew 001 and 002 left it, with an application in it.
+  const auto v2_path = dir_ / "v2.db";
+  create_legacy_database(v2_path, 2);
+  const Application before = sample_app("client-a");
+  insert_legacy_application(v2_path, before);
+
+  auto store = open_store("sqlite://" + v2_path.string(), sealer_);
+  ASSERT_EQ(store->schema_version(), 2);
+  EXPECT_EQ(store->migrate(), embedded_migrations().back().version);
+  EXPECT_EQ(RawDb(v2_path).scalar("SELECT name FROM schema_migrations WHERE version = 3"),
+            "miniprogram");
+
+  // The old row reads as it was, with the defaults for what it could not have.
+  auto found = store->find_application("client-a");
+  ASSERT_TRUE(found);
+  Application expected = before;
+  expected.miniprogram = {};
+  expected.miniprogram_session_ttl = kDefaultWechatSessionTtl;
+  expect_same(*found, expected);
+  ASSERT_EQ(store->list_applications().size(), 1U);
+
+  // And takes the new settings.
+  found->miniprogram = {"wx-mini", "mini-secret"};
+  found->miniprogram_session_ttl = 3600;
+  ASSERT_TRUE(store->update_application(*found));
+  const auto updated = store->find_application("client-a");
+  ASSERT_TRUE(updated);
+  expect_same(*updated, *found);
+}
+
 TEST_F(StoreTest, MigrateRefusesASchemaNewerThanTheBuild) {
   RawDb(path_).exec("INSERT INTO schema_migrations VALUES (999, 'future', 0)");
   EXPECT_THROW(store_->migrate(), StoreError);
@@ -144,6 +179,8 @@ TEST_F(StoreTest, ApplicationRoundTrip) {
   changed.access = AccessPolicy::kAll;
   changed.mfa = MfaPolicy::kAlways;
   changed.wechat = {"wx-other", "another-secret"};
+  changed.miniprogram = {"wx-mini-other", "another-mini-secret"};
+  changed.miniprogram_session_ttl = 7200;
   changed.id_token_ttl = 120;
   changed.created_at = 1;  // not writable: the original creation time stays
   changed.updated_at = 1700009999;
@@ -162,22 +199,53 @@ TEST_F(StoreTest, ApplicationRoundTrip) {
   EXPECT_EQ(all[0].client_id, "client-0");
   EXPECT_EQ(all[1].client_id, "client-a");
   EXPECT_EQ(all[1].wechat.secret, "another-secret");
+  EXPECT_EQ(all[1].miniprogram.secret, "another-mini-secret");
 }
 
-TEST_F(StoreTest, ApplicationSecretIsSealedAtRest) {
+TEST_F(StoreTest, ApplicationSecretsAreSealedAtRest) {
   const Application app = sample_app("client-a");
   ASSERT_TRUE(store_->create_application(app));
 
   RawDb raw(path_);
-  const std::string stored =
-      raw.scalar("SELECT wechat_secret_sealed FROM applications WHERE client_id = 'client-a'");
-  EXPECT_FALSE(stored.empty());
-  EXPECT_EQ(stored.find(app.wechat.secret), std::string::npos);
-  // Nor anywhere else in the files (WAL mode: fresh writes sit in the -wal file).
-  for (const char* suffix : {"", "-wal"}) {
-    const std::string bytes = file_bytes(path_.string() + suffix);
-    EXPECT_EQ(bytes.find(app.wechat.secret), std::string::npos) << "ciamd.db" << suffix;
+  for (const auto& [column, secret] :
+       {std::pair{"wechat_secret_sealed", app.wechat.secret},
+        std::pair{"miniprogram_secret_sealed", app.miniprogram.secret}}) {
+    const std::string stored = raw.scalar(std::string("SELECT ") + column +
+                                          " FROM applications WHERE client_id = 'client-a'");
+    EXPECT_FALSE(stored.empty()) << column;
+    EXPECT_EQ(stored.find(secret), std::string::npos) << column;
+    // Nor anywhere else in the files (WAL mode: fresh writes sit in the -wal file).
+    for (const char* suffix : {"", "-wal"}) {
+      const std::string bytes = file_bytes(path_.string() + suffix);
+      EXPECT_EQ(bytes.find(secret), std::string::npos) << column << " in ciamd.db" << suffix;
+    }
   }
+  EXPECT_NE(raw.scalar("SELECT wechat_secret_sealed FROM applications"),
+            raw.scalar("SELECT miniprogram_secret_sealed FROM applications"));
+}
+
+TEST_F(StoreTest, ApplicationSecretMovedToTheOtherColumnDoesNotOpen) {
+  // Each sealed value is bound to its column as well as its row: the mini program secret read as
+  // the WeChat app's secret (or the reverse) is refused, not used.
+  for (const auto& [to, from] : {std::pair{"wechat_secret_sealed", "miniprogram_secret_sealed"},
+                                 std::pair{"miniprogram_secret_sealed", "wechat_secret_sealed"}}) {
+    SCOPED_TRACE(to);
+    ASSERT_TRUE(store_->create_application(sample_app(std::string("client-") + to)));
+    RawDb(path_).exec(std::string("UPDATE applications SET ") + to + " = " + from +
+                      " WHERE client_id = 'client-" + to + "'");
+    try {
+      store_->find_application(std::string("client-") + to);
+      FAIL() << "a secret moved from " << from << " opened";
+    } catch (const StoreError& e) {
+      EXPECT_EQ(std::string(e.what()).find("s3cr3t"), std::string::npos) << e.what();
+    }
+  }
+  // Both columns swapped at once fail as well.
+  ASSERT_TRUE(store_->create_application(sample_app("client-swapped")));
+  RawDb(path_).exec(
+      "UPDATE applications SET wechat_secret_sealed = miniprogram_secret_sealed, "
+      "miniprogram_secret_sealed = wechat_secret_sealed WHERE client_id = 'client-swapped'");
+  EXPECT_THROW(store_->find_application("client-swapped"), StoreError);
 }
 
 TEST_F(StoreTest, ApplicationSecretDoesNotOpenUnderAnotherMasterKey) {
@@ -206,12 +274,14 @@ TEST_F(StoreTest, ApplicationSecretCopiedToAnotherRowDoesNotOpen) {
 TEST_F(StoreTest, EmptyApplicationSecretStaysEmpty) {
   Application app = sample_app("client-a");
   app.wechat = {};
+  app.miniprogram = {};
   app.bind_methods = {};
   ASSERT_TRUE(store_->create_application(app));
   const auto found = store_->find_application("client-a");
   ASSERT_TRUE(found);
   expect_same(*found, app);
   EXPECT_EQ(RawDb(path_).scalar("SELECT wechat_secret_sealed FROM applications"), "");
+  EXPECT_EQ(RawDb(path_).scalar("SELECT miniprogram_secret_sealed FROM applications"), "");
 }
 
 // --- users ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "core/model.hpp"
+#include "store/migrations/migrations.hpp"
 #include "store/store.hpp"
 #include "tokens/sealer.hpp"
 
@@ -108,7 +109,9 @@ class StoreTest : public ::testing::Test {
     app.access = AccessPolicy::kAssigned;
     app.mfa = MfaPolicy::kNewDevice;
     app.wechat = {"wx1234567890", "s3cr3t-wechat-app-secret"};
+    app.miniprogram = {"wxmini0987654321", "s3cr3t-mini-program-secret"};
     app.wechat_session_ttl = 1000;
+    app.miniprogram_session_ttl = 1500;
     app.weibo_session_ttl = 2000;
     app.id_token_ttl = 60;
     app.created_at = 1700000000;
@@ -182,6 +185,52 @@ class StoreTest : public ::testing::Test {
     code.created_at = created_at;
     code.expires_at = created_at + 300;
     return code;
+  }
+
+  // Writes `app` into the database file at `db` as a build before 003_miniprogram did: the
+  // columns of 001_initial.sql, the WeChat secret sealed under the client id. The store itself
+  // cannot write to an older schema (it names the newer columns).
+  void insert_legacy_application(const std::filesystem::path& db, const Application& app) {
+    const auto quoted = [](std::string_view text) {
+      std::string out = "'";
+      for (char c : text) {
+        out += c;
+        if (c == '\'') out += c;  // SQL doubles a quote inside a literal
+      }
+      return out + "'";
+    };
+    std::string methods;
+    for (BindMethod m : app.bind_methods) {
+      if (!methods.empty()) methods += ',';
+      methods += to_string(m);
+    }
+    const std::string sealed =
+        app.wechat.secret.empty() ? std::string() : sealer_.seal(app.wechat.secret, app.client_id);
+    RawDb(db).exec(
+        "INSERT INTO applications (client_id, name, enabled, unbound_policy, bind_methods, "
+        "access_policy, mfa_policy, wechat_appid, wechat_secret_sealed, wechat_session_ttl, "
+        "weibo_session_ttl, id_token_ttl, created_at, updated_at) VALUES (" +
+        quoted(app.client_id) + ", " + quoted(app.name) + ", " + (app.enabled ? "1" : "0") + ", " +
+        quoted(to_string(app.unbound)) + ", " + quoted(methods) + ", " +
+        quoted(to_string(app.access)) + ", " + quoted(to_string(app.mfa)) + ", " +
+        quoted(app.wechat.appid) + ", " + quoted(sealed) + ", " +
+        std::to_string(app.wechat_session_ttl) + ", " + std::to_string(app.weibo_session_ttl) +
+        ", " + std::to_string(app.id_token_ttl) + ", " + std::to_string(app.created_at) + ", " +
+        std::to_string(app.updated_at) + ")");
+  }
+
+  // A database file at `db` as a build that knew migrations 1..`version` left it.
+  static void create_legacy_database(const std::filesystem::path& db, int version) {
+    RawDb raw(db, /*create=*/true);
+    raw.exec(
+        "CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
+        "name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+    for (const Migration& m : embedded_migrations()) {
+      if (m.version > version) break;
+      raw.exec(std::string(m.sql));
+      raw.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", '" +
+               std::string(m.name) + "', 1700000000)");
+    }
   }
 
   // Inserts a user (and optionally its identity) through the only door the Store has for users.

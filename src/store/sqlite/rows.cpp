@@ -84,6 +84,31 @@ Identity identity_from_json(const std::string& text) {
   return identity;
 }
 
+// The AAD of each sealed secret column. The two differ so that a sealed value moved from one
+// column to the other does not open; "/" cannot occur in a client id (flows/admin allows
+// [A-Za-z0-9_-]), so no application's WeChat AAD equals another's mini program AAD.
+std::string wechat_secret_aad(const std::string& client_id) {
+  return client_id;
+}
+std::string miniprogram_secret_aad(const std::string& client_id) {
+  return client_id + "/miniprogram";
+}
+
+std::string seal_secret(const Sealer& sealer, const std::string& secret, const std::string& aad) {
+  return secret.empty() ? std::string() : sealer.seal(secret, aad);
+}
+
+std::string open_secret(const Sealer& sealer, const std::string& sealed, const std::string& aad,
+                        std::string_view what, const std::string& client_id) {
+  if (sealed.empty()) return {};
+  auto secret = sealer.open(sealed, aad);
+  if (!secret) {
+    throw StoreError("store: the " + std::string(what) + " secret of application '" + client_id +
+                     "' does not open (a different master key, or a damaged or copied value)");
+  }
+  return std::move(*secret);
+}
+
 }  // namespace
 
 std::string select_sql(const Table& table, std::string_view rest) {
@@ -114,12 +139,14 @@ std::string insert_sql(const Table& table) {
 }
 
 void bind_application(Statement& stmt, const Application& app, const Sealer& sealer) {
-  const std::string sealed_secret =
-      app.wechat.secret.empty() ? std::string() : sealer.seal(app.wechat.secret, app.client_id);
   stmt.bind_all(app.client_id, app.name, app.enabled, to_string(app.unbound),
                 bind_methods_csv(app.bind_methods), to_string(app.access), to_string(app.mfa),
-                app.wechat.appid, sealed_secret, app.wechat_session_ttl, app.weibo_session_ttl,
-                app.id_token_ttl, app.created_at, app.updated_at);
+                app.wechat.appid,
+                seal_secret(sealer, app.wechat.secret, wechat_secret_aad(app.client_id)),
+                app.wechat_session_ttl, app.miniprogram.appid,
+                seal_secret(sealer, app.miniprogram.secret, miniprogram_secret_aad(app.client_id)),
+                app.miniprogram_session_ttl, app.weibo_session_ttl, app.id_token_ttl,
+                app.created_at, app.updated_at);
 }
 
 Application read_application(const Statement& row, const Sealer& sealer) {
@@ -133,19 +160,17 @@ Application read_application(const Statement& row, const Sealer& sealer) {
   app.access = known(parse_access_policy(row.text(5)), "applications.access_policy", row.text(5));
   app.mfa = known(parse_mfa_policy(row.text(6)), "applications.mfa_policy", row.text(6));
   app.wechat.appid = row.text(7);
-  if (const std::string sealed = row.text(8); !sealed.empty()) {
-    auto secret = sealer.open(sealed, app.client_id);
-    if (!secret) {
-      throw StoreError("store: the WeChat secret of application '" + app.client_id +
-                       "' does not open (a different master key, or a damaged or copied row)");
-    }
-    app.wechat.secret = std::move(*secret);
-  }
+  app.wechat.secret =
+      open_secret(sealer, row.text(8), wechat_secret_aad(app.client_id), "WeChat", app.client_id);
   app.wechat_session_ttl = row.int64(9);
-  app.weibo_session_ttl = row.int64(10);
-  app.id_token_ttl = row.int64(11);
-  app.created_at = row.int64(12);
-  app.updated_at = row.int64(13);
+  app.miniprogram.appid = row.text(10);
+  app.miniprogram.secret = open_secret(sealer, row.text(11), miniprogram_secret_aad(app.client_id),
+                                       "mini program", app.client_id);
+  app.miniprogram_session_ttl = row.int64(12);
+  app.weibo_session_ttl = row.int64(13);
+  app.id_token_ttl = row.int64(14);
+  app.created_at = row.int64(15);
+  app.updated_at = row.int64(16);
   return app;
 }
 

@@ -26,7 +26,8 @@ struct Table {
 inline constexpr Table kApplications{
     "applications",
     "client_id, name, enabled, unbound_policy, bind_methods, access_policy, mfa_policy, "
-    "wechat_appid, wechat_secret_sealed, wechat_session_ttl, weibo_session_ttl, id_token_ttl, "
+    "wechat_appid, wechat_secret_sealed, wechat_session_ttl, miniprogram_appid, "
+    "miniprogram_secret_sealed, miniprogram_session_ttl, weibo_session_ttl, id_token_ttl, "
     "created_at, updated_at"};
 inline constexpr Table kUsers{"users",
                               "id, username, name, mobile, email, status, created_at, updated_at"};
@@ -53,8 +54,9 @@ std::string select_sql(const Table& table, std::string_view rest);
 // "INSERT INTO <table> (<columns>) VALUES (?1, ?2, ...)"
 std::string insert_sql(const Table& table);
 
-// The WeChat secret is sealed on the way in and opened on the way out (AAD: the client id); a
-// secret that does not open (another master key, a copied row) throws StoreError.
+// The WeChat and mini program secrets are sealed on the way in and opened on the way out (AAD: the
+// client id, and the client id + "/miniprogram"); a secret that does not open (another master key,
+// a copied row or column) throws StoreError.
 void bind_application(Statement& stmt, const Application& app, const Sealer& sealer);
 Application read_application(const Statement& row, const Sealer& sealer);
 

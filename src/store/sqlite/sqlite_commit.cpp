@@ -33,6 +33,25 @@ bool insert_user(sqlite::Connection& conn, const User& user) {
   return stmt.execute_unless_duplicate().has_value();
 }
 
+// Claims `unionid` for `user_id` unless another user holds it; true when `user_id` owns it after.
+// The first identity with a unionid claims it for its user; later ones only read the claim. The
+// primary key of unionid_owners, not the isolation level, decides between two transactions
+// claiming at once (see 001_initial.sql). ON CONFLICT DO NOTHING reads the same in PostgreSQL.
+bool claim_unionid(sqlite::Connection& conn, std::string_view provider, std::string_view unionid,
+                   std::string_view user_id, UnixSeconds now) {
+  {
+    auto stmt = conn.prepare(
+        "INSERT INTO unionid_owners (provider, unionid, user_id, created_at) "
+        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (provider, unionid) DO NOTHING");
+    stmt.bind_all(provider, unionid, user_id, now);
+    stmt.execute();
+  }
+  auto stmt =
+      conn.prepare("SELECT user_id FROM unionid_owners WHERE provider = ?1 AND unionid = ?2");
+  stmt.bind_all(provider, unionid);
+  return stmt.step() && stmt.text(0) == user_id;
+}
+
 // False when the identity is linked already: the same (provider, app, subject), the same unionid
 // in the same provider app, or its unionid belongs to another user (see unionid_owners in
 // 001_initial.sql).
@@ -44,19 +63,31 @@ bool insert_identity(sqlite::Connection& conn, const Identity& identity, UnixSec
     if (!stmt.execute_unless_duplicate()) return false;
   }
   if (identity.unionid.empty()) return true;
+  return claim_unionid(conn, identity.provider, identity.unionid, identity.user_id, now);
+}
+
+// Writes the unionid WeChat now gives for an identity that was linked without one, and claims it
+// for the identity's user. False when the identity cannot take it:
+//  - no row changes: the identity is unknown, belongs to another user than the caller read (it was
+//    relinked meanwhile), or has a unionid already. A unionid once written is never replaced:
+//    within one provider app openid and unionid are one-to-one, so a different one is a confused
+//    caller, not news, and overwriting it would move the user's claim on the old one;
+//  - identities_app_unionid_key: another identity (openid) of the same provider app holds it, so
+//    the two cannot both be right;
+//  - unionid_owners: another user owns the unionid through another app. Linking it here would
+//    make one person two users; the caller's transaction rolls back, session included.
+bool attach_unionid(sqlite::Connection& conn, const UnionidAttachment& attachment,
+                    UnixSeconds now) {
   {
-    // The first identity with this unionid claims it for its user; later ones only read the
-    // claim. ON CONFLICT DO NOTHING reads the same in PostgreSQL.
     auto stmt = conn.prepare(
-        "INSERT INTO unionid_owners (provider, unionid, user_id, created_at) "
-        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (provider, unionid) DO NOTHING");
-    stmt.bind_all(identity.provider, identity.unionid, identity.user_id, now);
-    stmt.execute();
+        "UPDATE identities SET unionid = ?1 WHERE provider = ?2 AND provider_app_id = ?3 "
+        "AND subject = ?4 AND user_id = ?5 AND unionid IS NULL");
+    stmt.bind_all(attachment.unionid, attachment.provider, attachment.provider_app_id,
+                  attachment.subject, attachment.user_id);
+    // nullopt is the unique index: the update changes only unionid, so no other key can clash.
+    if (stmt.execute_unless_duplicate() != 1) return false;
   }
-  auto stmt =
-      conn.prepare("SELECT user_id FROM unionid_owners WHERE provider = ?1 AND unionid = ?2");
-  stmt.bind_all(identity.provider, identity.unionid);
-  return stmt.step() && stmt.text(0) == identity.user_id;
+  return claim_unionid(conn, attachment.provider, attachment.unionid, attachment.user_id, now);
 }
 
 }  // namespace
@@ -64,6 +95,12 @@ bool insert_identity(sqlite::Connection& conn, const Identity& identity, UnixSec
 CommitResult SqliteStore::commit_login(const LoginCommit& commit) {
   if (commit.new_identity && commit.new_identity->user_id.empty()) {
     throw StoreError("store: commit_login: new_identity has no user_id");
+  }
+  // An empty unionid would be written as '' (not NULL, the table's "none") and claimed: a bug in
+  // the caller, not a conflict.
+  if (commit.attach_unionid &&
+      (commit.attach_unionid->unionid.empty() || commit.attach_unionid->user_id.empty())) {
+    throw StoreError("store: commit_login: attach_unionid has no unionid or no user_id");
   }
   auto conn = pool_.acquire();
   // Every early return and every exception below leaves through tx's destructor: ROLLBACK.
@@ -81,6 +118,9 @@ CommitResult SqliteStore::commit_login(const LoginCommit& commit) {
     return CommitResult::kUserConflict;
   }
   if (commit.new_identity && !insert_identity(*conn, *commit.new_identity, commit.now)) {
+    return CommitResult::kIdentityTaken;
+  }
+  if (commit.attach_unionid && !attach_unionid(*conn, *commit.attach_unionid, commit.now)) {
     return CommitResult::kIdentityTaken;
   }
   // A duplicate session or flow id means a broken random generator, not a user-facing conflict:

@@ -71,12 +71,13 @@ std::vector<Application> SqliteStore::list_applications() {
 
 bool SqliteStore::update_application(const Application& app) {
   // Parameters as bind_application numbers them (the column order of kApplications); created_at
-  // (?13) is bound but deliberately not written.
+  // (?16) is bound but deliberately not written.
   static const std::string sql =
       "UPDATE applications SET name = ?2, enabled = ?3, unbound_policy = ?4, bind_methods = ?5, "
       "access_policy = ?6, mfa_policy = ?7, wechat_appid = ?8, wechat_secret_sealed = ?9, "
-      "wechat_session_ttl = ?10, weibo_session_ttl = ?11, id_token_ttl = ?12, updated_at = ?14 "
-      "WHERE client_id = ?1";
+      "wechat_session_ttl = ?10, miniprogram_appid = ?11, miniprogram_secret_sealed = ?12, "
+      "miniprogram_session_ttl = ?13, weibo_session_ttl = ?14, id_token_ttl = ?15, "
+      "updated_at = ?17 WHERE client_id = ?1";
   auto conn = pool_.acquire();
   auto stmt = conn->prepare(sql);
   sqlite::bind_application(stmt, app, sealer_);
