@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace ciamd {
 
@@ -13,6 +14,11 @@ struct ExternalIdentity {
   std::string unionid;          // WeChat Open Platform unionid; may be empty
   std::string display_name;     // nickname or screen name; may be empty
   std::string profile_json;     // the provider's profile as a JSON object ("{}" when unknown)
+  // How the proof was obtained, for sessions and the audit trail: kLoginWechatMiniProgram for the
+  // mini program; "" means the provider's own login.
+  std::string login_method{};
+
+  std::string_view login() const { return login_method.empty() ? provider : login_method; }
 };
 
 }  // namespace ciamd

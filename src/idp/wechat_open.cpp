@@ -37,14 +37,7 @@ Task<Result<ExternalIdentity>> WechatOpenConnector::exchange_code(const WechatCr
                                   query_param("code", code) + "&grant_type=authorization_code",
                               {},
                               {}};
-  ClientResponse token_response;
-  try {
-    token_response = co_await client_.send(std::move(token_request));
-  } catch (const UpstreamError& e) {
-    co_return ApiError{ErrorCode::kSystemBusy,
-                       std::string("sns/oauth2/access_token unreachable: ") + e.what()};
-  }
-  auto token = parse_wechat_body(token_response, kTokenPath);
+  auto token = co_await call_wechat(client_, std::move(token_request), kTokenPath);
   if (!token) co_return token.error();
   if (const auto errcode = wechat_errcode(token.value()); errcode != 0) {
     co_return token_error(errcode);
@@ -70,22 +63,17 @@ Task<Result<ExternalIdentity>> WechatOpenConnector::exchange_code(const WechatCr
                                  query_param("openid", identity.subject) + "&lang=zh_CN",
                              {},
                              {}};
-  try {
-    ClientResponse info_response = co_await client_.send(std::move(info_request));
-    auto info = parse_wechat_body(info_response, kUserInfoPath);
-    if (!info) {
-      spdlog::warn("wechat userinfo unusable: {}", info.error().detail);
-    } else if (const auto errcode = wechat_errcode(info.value()); errcode != 0) {
-      spdlog::warn("wechat userinfo errcode {}", errcode);
-    } else if (string_member(info.value(), "openid") == identity.subject) {
-      identity.display_name = string_member(info.value(), "nickname");
-      if (identity.unionid.empty()) identity.unionid = string_member(info.value(), "unionid");
-      identity.profile_json = boost::json::serialize(info.value());
-    } else {
-      spdlog::warn("wechat userinfo answered for another openid; profile ignored");
-    }
-  } catch (const UpstreamError& e) {
-    spdlog::warn("wechat userinfo unreachable: {}", e.what());
+  auto info = co_await call_wechat(client_, std::move(info_request), kUserInfoPath);
+  if (!info) {
+    spdlog::warn("wechat userinfo unusable: {}", info.error().detail);
+  } else if (const auto errcode = wechat_errcode(info.value()); errcode != 0) {
+    spdlog::warn("wechat userinfo errcode {}", errcode);
+  } else if (string_member(info.value(), "openid") == identity.subject) {
+    identity.display_name = string_member(info.value(), "nickname");
+    if (identity.unionid.empty()) identity.unionid = string_member(info.value(), "unionid");
+    identity.profile_json = boost::json::serialize(info.value());
+  } else {
+    spdlog::warn("wechat userinfo answered for another openid; profile ignored");
   }
   co_return identity;
 }

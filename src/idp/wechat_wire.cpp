@@ -6,6 +6,17 @@
 
 namespace ciamd {
 
+Task<Result<boost::json::object>> call_wechat(HttpClient& client, ClientRequest request,
+                                              std::string_view endpoint) {
+  ClientResponse response;
+  try {
+    response = co_await client.send(std::move(request));
+  } catch (const UpstreamError& e) {
+    co_return ApiError{ErrorCode::kSystemBusy, std::string(endpoint) + " unreachable: " + e.what()};
+  }
+  co_return parse_wechat_body(response, endpoint);
+}
+
 Result<boost::json::object> parse_wechat_body(const ClientResponse& response,
                                               std::string_view endpoint) {
   if (response.status != 200) {

@@ -9,8 +9,14 @@
 
 #include "core/result.hpp"
 #include "net/client.hpp"
+#include "net/task.hpp"
 
 namespace ciamd {
+
+// Sends `request` and reads the answer with parse_wechat_body. A transport failure is kSystemBusy
+// "<endpoint> unreachable: <reason>" (the reason names the origin only, never the query).
+Task<Result<boost::json::object>> call_wechat(HttpClient& client, ClientRequest request,
+                                              std::string_view endpoint);
 
 // A WeChat answer: the parsed body, or the error a flow should return.
 // HTTP status other than 200, or a body that is not a JSON object, is an upstream fault.
