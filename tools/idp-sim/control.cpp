@@ -1,109 +1,46 @@
 #include "idp-sim/control.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include <boost/json/parse.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-#include <functional>
 #include <limits>
-#include <stdexcept>
 
+#include "idp-sim/control_util.hpp"
+#include "idp-sim/wechat_mini_control.hpp"
 #include "idp-sim/wire.hpp"
 
 namespace idp_sim {
 namespace {
 
 namespace json = boost::json;
+using control_api::add_control_route;
+using control_api::BadRequest;
+using control_api::nullable;
+using control_api::ok_json;
+using control_api::opt_bool;
+using control_api::opt_int;
+using control_api::opt_string;
+using control_api::parse_object;
+using control_api::req_string;
 
-// Thrown by the parsing helpers below and turned into a 400 answer by add_control_route; it keeps
-// the field-by-field validation readable without threading a result through every line.
-class BadRequest : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-json::object parse_object(const std::string& body) {
-  boost::system::error_code ec;
-  json::value value = json::parse(body, ec);
-  if (ec) throw BadRequest("body is not valid JSON: " + ec.message());
-  if (!value.is_object()) throw BadRequest("body must be a JSON object");
-  return std::move(value.as_object());
-}
-
-// Absent and null both read as "not given".
-const json::value* field(const json::object& obj, std::string_view key) {
-  const json::value* v = obj.if_contains(key);
-  return v && !v->is_null() ? v : nullptr;
-}
-
-std::optional<std::string> opt_string(const json::object& obj, std::string_view key) {
-  const json::value* v = field(obj, key);
-  if (!v) return std::nullopt;
-  if (!v->is_string()) throw BadRequest(std::string(key) + " must be a string");
-  return std::string(v->as_string());
-}
-
-std::string req_string(const json::object& obj, std::string_view key) {
-  auto value = opt_string(obj, key);
-  if (!value || value->empty()) throw BadRequest(std::string(key) + " is required");
-  return *value;
-}
-
-std::optional<std::int64_t> opt_int(const json::object& obj, std::string_view key, std::int64_t min,
-                                    std::int64_t max) {
-  const json::value* v = field(obj, key);
-  if (!v) return std::nullopt;
-  std::optional<std::int64_t> n;
-  if (v->is_int64()) n = v->as_int64();
-  if (v->is_uint64() && v->as_uint64() <= std::uint64_t{std::numeric_limits<std::int64_t>::max()}) {
-    n = static_cast<std::int64_t>(v->as_uint64());
-  }
-  if (!n || *n < min || *n > max) {
-    throw BadRequest(std::string(key) + " must be an integer in [" + std::to_string(min) + ", " +
-                     std::to_string(max) + "]");
-  }
-  return n;
-}
-
-std::optional<bool> opt_bool(const json::object& obj, std::string_view key) {
-  const json::value* v = field(obj, key);
-  if (!v) return std::nullopt;
-  if (!v->is_bool()) throw BadRequest(std::string(key) + " must be a boolean");
-  return v->as_bool();
-}
-
-json::value nullable(const std::optional<std::string>& s) {
-  return s ? json::value(*s) : json::value(nullptr);
-}
-
-using ControlHandler = std::function<ciamd::HttpResponse(const ciamd::HttpRequest&)>;
-
-void add_control_route(ciamd::Router& router, std::string method, std::string path,
-                       ControlHandler handler) {
-  router.add(std::move(method), std::move(path),
-             [handler = std::move(handler)](
-                 const ciamd::HttpRequest& request) -> ciamd::Task<ciamd::HttpResponse> {
-               ciamd::HttpResponse response;
-               try {
-                 response = handler(request);
-               } catch (const BadRequest& e) {
-                 response = control_error(ControlError{400, e.what()});
-               }
-               // Bodies are not logged: they carry secrets and codes.
-               spdlog::info("{} {} -> {}", request.method, request.path, response.status);
-               co_return response;
-             });
-}
-
-ciamd::HttpResponse ok_json(const json::value& body) {
-  return control_json(200, body);
-}
-
-ciamd::HttpResponse add_app(WechatState& wechat, const ciamd::HttpRequest& req) {
+// The knobs belong to the mini program's server tokens; registering again resets absent ones to
+// their defaults, so an app's behaviour never depends on what an earlier test configured.
+ciamd::HttpResponse add_app(SimState& state, const ciamd::HttpRequest& req) {
   const json::object body = parse_object(req.body);
   const std::string appid = req_string(body, "appid");
-  wechat.add_app(appid, req_string(body, "secret"));
-  return ok_json(json::object{{"appid", appid}});
+  const std::string secret = req_string(body, "secret");
+  ServerTokenKnobs knobs;
+  knobs.token_ttl = opt_int(body, "token_ttl", 1, std::numeric_limits<std::int32_t>::max())
+                        .value_or(kServerTokenTtl);
+  if (auto errcode = opt_int(body, "expired_token_errcode", 0, 99999)) {
+    knobs.expired_token_errcode = static_cast<int>(*errcode);
+  }
+  if (const auto set = state.server_tokens().set_knobs(appid, knobs); !set) {
+    return control_error(set.error());
+  }
+  state.wechat().add_app(appid, secret);
+  return ok_json(json::object{{"appid", appid},
+                              {"token_ttl", knobs.token_ttl},
+                              {"expired_token_errcode", knobs.expired_token_errcode}});
 }
 
 ciamd::HttpResponse add_user(WechatState& wechat, const ciamd::HttpRequest& req) {
@@ -120,6 +57,9 @@ ciamd::HttpResponse add_user(WechatState& wechat, const ciamd::HttpRequest& req)
   // An explicit "unionid": null asks for a user without one; an absent field generates one.
   const json::value* unionid = body.if_contains("unionid");
   spec.generate_unionid = !(unionid && unionid->is_null());
+  spec.phone = opt_string(body, "phone");
+  spec.country_code = opt_string(body, "country_code");
+  spec.mini_login_blocked = opt_bool(body, "blocked").value_or(false);
 
   const auto user = wechat.add_user(spec);
   if (!user) return control_error(user.error());
@@ -179,7 +119,7 @@ void add_control_routes(ciamd::Router& router, SimState& state) {
     return ok_json(json::object{{"status", "ok"}});
   });
   add_control_route(router, "POST", "/_sim/wechat/apps",
-                    [&state](Req req) { return add_app(state.wechat(), req); });
+                    [&state](Req req) { return add_app(state, req); });
   add_control_route(router, "POST", "/_sim/wechat/users",
                     [&state](Req req) { return add_user(state.wechat(), req); });
   add_control_route(router, "POST", "/_sim/wechat/codes",
@@ -197,6 +137,7 @@ void add_control_routes(ciamd::Router& router, SimState& state) {
   });
   add_control_route(router, "POST", "/_sim/clock",
                     [&state](Req req) { return advance_clock(state.clock(), req); });
+  add_wechat_mini_control_routes(router, state);
 }
 
 }  // namespace idp_sim

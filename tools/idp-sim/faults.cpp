@@ -58,6 +58,8 @@ std::string default_wechat_errmsg(int errcode) {
       return "system error";
     case 40001:
       return "invalid credential, access_token is invalid or not latest";
+    case 40002:
+      return "invalid grant_type";
     case 40013:
       return "invalid appid";
     case 40014:
@@ -72,12 +74,24 @@ std::string default_wechat_errmsg(int errcode) {
       return "invalid ip, not in whitelist";
     case 40226:
       return "code blocked";
+    case 41001:
+      return "access_token missing";
+    case 41002:
+      return "appid missing";
+    case 41004:
+      return "appsecret missing";
+    case 41008:
+      return "missing code";
     case 42001:
       return "access_token expired";
+    case 43002:
+      return "require POST method";
     case 45009:
       return "reach max api daily quota limit";
     case 45011:
       return "api minute-quota reach limit mustslower retry next minute";
+    case 47001:
+      return "data format error";
     case 48001:
       return "api unauthorized";
     default:

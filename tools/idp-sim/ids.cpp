@@ -103,4 +103,15 @@ std::string new_token() {
   return random_chars(kBase64Url, 86);
 }
 
+std::string new_session_key() {
+  const auto key = random_bytes(16);
+  std::array<unsigned char, 25> out{};  // 4 * ceil(16 / 3) characters and the NUL
+  const int n = EVP_EncodeBlock(out.data(), key.data(), static_cast<int>(key.size()));
+  return std::string(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
+}
+
+std::string new_phone_code() {
+  return random_chars("0123456789abcdef", 64);
+}
+
 }  // namespace idp_sim

@@ -40,4 +40,11 @@ std::string new_code();
 // An access or refresh token: 86 random base64url characters (real ones are of that order).
 std::string new_token();
 
+// A mini program session_key: 16 random bytes in standard, padded base64 (24 characters). The
+// length is WeChat's: the key decrypts encryptedData as an AES-128 key.
+std::string new_session_key();
+
+// A phone-number code: 64 random lowercase hex digits, the shape of the official sample.
+std::string new_phone_code();
+
 }  // namespace idp_sim

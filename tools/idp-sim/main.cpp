@@ -1,6 +1,6 @@
-// idp-sim: the upstream simulator. Serves the simulated WeChat endpoints and the /_sim/ control
-// API on an HTTP listener and, with --https-listen, on an HTTPS listener with a throwaway CA.
-// See docs/idp-sim.md.
+// idp-sim: the upstream simulator. Serves the simulated WeChat Open Platform and Mini Program
+// endpoints and the /_sim/ control API on an HTTP listener and, with --https-listen, on an HTTPS
+// listener with a throwaway CA. See docs/idp-sim.md.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -14,12 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "idp-sim/control.hpp"
+#include "idp-sim/routes.hpp"
 #include "idp-sim/sim_state.hpp"
 #include "idp-sim/tls_setup.hpp"
-#include "idp-sim/wechat_open.hpp"
-#include "idp-sim/wire.hpp"
-#include "net/router.hpp"
 #include "net/runtime.hpp"
 #include "net/server.hpp"
 
@@ -52,48 +49,6 @@ Endpoint parse_endpoint(const std::string& text) {
   return Endpoint{host, static_cast<std::uint16_t>(port)};
 }
 
-ciamd::Router make_router(SimState& state) {
-  ciamd::Router router;
-  add_wechat_open_routes(router, state);
-  add_control_routes(router, state);
-  // Unknown provider paths get HTTP 404 with an empty body: what a gateway in front of the real
-  // API answers for a URL it does not route (WeChat's own JSON errors are only for known paths).
-  // The control API keeps its {"error": ...} shape.
-  router.on_miss([](const ciamd::HttpRequest& request, ciamd::RouteMiss miss) {
-    const int status = miss == ciamd::RouteMiss::kWrongMethod ? 405 : 404;
-    spdlog::info("{} {} -> {} (no route)", request.method, request.path, status);
-    if (request.path.starts_with("/_sim/")) {
-      return control_error(
-          ControlError{status, status == 404 ? "not found" : "method not allowed"});
-    }
-    return ciamd::HttpResponse::empty(status);
-  });
-  return router;
-}
-
-ciamd::ServerOptions server_options(const Endpoint& at) {
-  ciamd::ServerOptions options;
-  options.host = at.host;
-  options.port = at.port;
-  options.render_limit_error = [](ciamd::LimitError error, std::string_view) {
-    switch (error) {
-      case ciamd::LimitError::kHeaderTooLarge:
-        return ciamd::HttpResponse::empty(431);
-      case ciamd::LimitError::kBodyTooLarge:
-        return ciamd::HttpResponse::empty(413);
-      case ciamd::LimitError::kTimeout:
-        return ciamd::HttpResponse::empty(408);
-      case ciamd::LimitError::kMalformed:
-        break;
-    }
-    return ciamd::HttpResponse::empty(400);
-  };
-  options.render_internal_error = [](std::string_view) {
-    return control_error(ControlError{500, "internal error"});
-  };
-  return options;
-}
-
 struct Options {
   std::string listen = "127.0.0.1:0";
   std::string https_listen;
@@ -101,6 +56,7 @@ struct Options {
   std::string ready_file;
   std::vector<std::string> wechat_apps;
   std::int64_t code_ttl = 600;
+  std::int64_t mini_code_ttl = kMiniCodeTtl;
   int threads = 1;
 };
 
@@ -109,7 +65,7 @@ int run(const Options& opts) {
   std::optional<Endpoint> https_at;
   if (!opts.https_listen.empty()) https_at = parse_endpoint(opts.https_listen);
 
-  SimState state(SimOptions{opts.code_ttl, system_now});
+  SimState state(SimOptions{opts.code_ttl, system_now, opts.mini_code_ttl});
   for (const auto& app : opts.wechat_apps) {
     const auto colon = app.find(':');
     state.wechat().add_app(app.substr(0, colon), app.substr(colon + 1));
@@ -117,12 +73,13 @@ int run(const Options& opts) {
   }
 
   ciamd::Runtime runtime(opts.threads);
-  ciamd::HttpServer http(runtime, server_options(http_at), make_router(state));
+  ciamd::HttpServer http(runtime, make_server_options(http_at.host, http_at.port),
+                         make_router(state));
   std::optional<TlsMaterial> tls;
   std::optional<ciamd::HttpServer> https;
   if (https_at) {
     tls = generate_tls_material(opts.tls_dir);
-    ciamd::ServerOptions options = server_options(*https_at);
+    ciamd::ServerOptions options = make_server_options(https_at->host, https_at->port);
     options.tls = ciamd::TlsFiles{tls->chain_file.string(), tls->key_file.string()};
     https.emplace(runtime, std::move(options), make_router(state));
   }
@@ -158,7 +115,9 @@ int run(const Options& opts) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App cli{"idp-sim: a WeChat upstream simulator for tests and demos (see docs/idp-sim.md)"};
+  CLI::App cli{
+      "idp-sim: a WeChat (Open Platform and Mini Program) upstream simulator for tests and demos "
+      "(see docs/idp-sim.md)"};
   Options opts;
   cli.add_option("--listen", opts.listen, "HTTP listen address HOST:PORT (port 0: ephemeral)")
       ->capture_default_str();
@@ -176,7 +135,11 @@ int main(int argc, char** argv) {
                    ? std::string("expected APPID:SECRET")
                    : std::string();
       });
-  cli.add_option("--code-ttl", opts.code_ttl, "default code lifetime in seconds")
+  cli.add_option("--code-ttl", opts.code_ttl, "default lifetime in seconds of Open Platform codes")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{86400}));
+  cli.add_option("--mini-code-ttl", opts.mini_code_ttl,
+                 "default lifetime in seconds of mini program login and phone codes")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{86400}));
   cli.add_option("--threads", opts.threads, "event loop threads")

@@ -6,6 +6,8 @@
 
 #include "idp-sim/clock.hpp"
 #include "idp-sim/faults.hpp"
+#include "idp-sim/wechat_mini_state.hpp"
+#include "idp-sim/wechat_server_tokens.hpp"
 #include "idp-sim/wechat_state.hpp"
 
 namespace idp_sim {
@@ -13,6 +15,7 @@ namespace idp_sim {
 struct SimOptions {
   std::int64_t code_ttl = 600;  // seconds; WeChat app codes live 10 minutes (UPSTREAM.md 1)
   NowSource now = system_now;   // injectable for tests
+  std::int64_t mini_code_ttl = kMiniCodeTtl;  // mini program login and phone codes (UPSTREAM.md 2)
 };
 
 class SimState {
@@ -24,15 +27,21 @@ class SimState {
   SimClock& clock() { return clock_; }
   FaultBook& faults() { return faults_; }
   WechatState& wechat() { return wechat_; }
+  WechatServerTokens& server_tokens() { return server_tokens_; }
+  WechatMiniState& wechat_mini() { return wechat_mini_; }
 
-  // POST /_sim/reset: users, codes, tokens, faults, counters and the clock offset go; apps stay,
-  // because they mirror configuration (--wechat-app) rather than test data.
+  // POST /_sim/reset: users, codes (of every kind), tokens (user and server ones), faults,
+  // counters and the clock offset go; apps and their knobs stay, because they mirror
+  // configuration (--wechat-app) rather than test data.
   void reset();
 
  private:
+  // Declaration order matters: the mini program parts hold references to the earlier members.
   SimClock clock_;
   FaultBook faults_;
   WechatState wechat_;
+  WechatServerTokens server_tokens_;
+  WechatMiniState wechat_mini_;
 };
 
 }  // namespace idp_sim

@@ -9,14 +9,6 @@
 namespace idp_sim {
 namespace {
 
-std::string param(const ciamd::HttpRequest& request, std::string_view key) {
-  return ciamd::form_value(request.query, key);
-}
-
-UpstreamReply error_reply(const WxError& error) {
-  return UpstreamReply{wechat_error(error), error.errcode};
-}
-
 // Field order follows the official samples, in case a client (wrongly) depends on it.
 UpstreamReply grant_reply(const TokenGrant& grant) {
   boost::json::object body;
@@ -53,33 +45,33 @@ void add_wechat_open_routes(ciamd::Router& router, SimState& state) {
   add_upstream_route(router, state, "GET", "/sns/oauth2/access_token",
                      [&wechat](const ciamd::HttpRequest& req) -> ciamd::Task<UpstreamReply> {
                        const auto grant = wechat.exchange_code(
-                           CodeExchange{param(req, "appid"), param(req, "secret"),
-                                        param(req, "code"), param(req, "grant_type")});
+                           CodeExchange{query_param(req, "appid"), query_param(req, "secret"),
+                                        query_param(req, "code"), query_param(req, "grant_type")});
                        co_return grant ? grant_reply(grant.value()) : error_reply(grant.error());
                      });
 
   // No `secret` parameter here: WeChat refreshes on the appid alone (UPSTREAM.md 1.2).
-  add_upstream_route(
-      router, state, "GET", "/sns/oauth2/refresh_token",
-      [&wechat](const ciamd::HttpRequest& req) -> ciamd::Task<UpstreamReply> {
-        const auto grant = wechat.refresh(TokenRefresh{
-            param(req, "appid"), param(req, "grant_type"), param(req, "refresh_token")});
-        co_return grant ? grant_reply(grant.value()) : error_reply(grant.error());
-      });
+  add_upstream_route(router, state, "GET", "/sns/oauth2/refresh_token",
+                     [&wechat](const ciamd::HttpRequest& req) -> ciamd::Task<UpstreamReply> {
+                       const auto grant = wechat.refresh(
+                           TokenRefresh{query_param(req, "appid"), query_param(req, "grant_type"),
+                                        query_param(req, "refresh_token")});
+                       co_return grant ? grant_reply(grant.value()) : error_reply(grant.error());
+                     });
 
   // `lang` (zh_CN, zh_TW, en) is accepted and ignored: the profile is not localised.
   add_upstream_route(router, state, "GET", "/sns/userinfo",
                      [&wechat](const ciamd::HttpRequest& req) -> ciamd::Task<UpstreamReply> {
-                       const auto info =
-                           wechat.userinfo(param(req, "access_token"), param(req, "openid"));
+                       const auto info = wechat.userinfo(query_param(req, "access_token"),
+                                                         query_param(req, "openid"));
                        co_return info ? userinfo_reply(info.value()) : error_reply(info.error());
                      });
 
   // The one WeChat success that does carry errcode 0, and without a rid.
   add_upstream_route(router, state, "GET", "/sns/auth",
                      [&wechat](const ciamd::HttpRequest& req) -> ciamd::Task<UpstreamReply> {
-                       const auto ok =
-                           wechat.check_token(param(req, "access_token"), param(req, "openid"));
+                       const auto ok = wechat.check_token(query_param(req, "access_token"),
+                                                          query_param(req, "openid"));
                        if (!ok) co_return error_reply(ok.error());
                        co_return UpstreamReply{
                            wechat_json(boost::json::object{{"errcode", 0}, {"errmsg", "ok"}}), 0};

@@ -28,6 +28,25 @@ std::optional<std::string> released_unionid(const WechatUser& user, const std::s
   return user.unionid;
 }
 
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+std::optional<ControlError> check_phone(const NewWechatUser& spec) {
+  if (!spec.phone) {
+    if (spec.country_code) return ControlError{400, "country_code needs phone"};
+    return std::nullopt;
+  }
+  if (!all_digits(*spec.phone) || spec.phone->size() > 20) {
+    return ControlError{400, "phone must be 1 to 20 digits (the purePhoneNumber)"};
+  }
+  const std::string cc = spec.country_code.value_or("86");
+  if (!all_digits(cc) || cc.size() > 3 || cc.front() == '0') {
+    return ControlError{400, "country_code must be 1 to 3 digits, without '+'"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 WechatState::WechatState(const SimClock& clock, std::int64_t default_code_ttl)
@@ -41,6 +60,20 @@ void WechatState::add_app(const std::string& appid, const std::string& secret) {
 bool WechatState::has_app(const std::string& appid) const {
   std::lock_guard lock(mu_);
   return secrets_.contains(appid);
+}
+
+std::optional<std::string> WechatState::app_secret(const std::string& appid) const {
+  std::lock_guard lock(mu_);
+  const auto it = secrets_.find(appid);
+  if (it == secrets_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<WechatUser> WechatState::find_user(const std::string& user_key) const {
+  std::lock_guard lock(mu_);
+  const auto it = users_.find(user_key);
+  if (it == users_.end()) return std::nullopt;
+  return it->second;
 }
 
 ControlResult<WechatUser> WechatState::add_user(const NewWechatUser& spec) {
@@ -61,6 +94,9 @@ ControlResult<WechatUser> WechatState::add_user(const NewWechatUser& spec) {
   } else if (spec.generate_unionid) {
     user.unionid = new_unionid();
   }
+  if (auto bad_phone = check_phone(spec)) return *bad_phone;
+  if (spec.phone) user.phone = WechatPhone{*spec.phone, spec.country_code.value_or("86")};
+  user.mini_login_blocked = spec.mini_login_blocked;
 
   std::lock_guard lock(mu_);
   if (!users_.try_emplace(user.user_key, user).second) {

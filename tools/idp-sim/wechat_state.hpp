@@ -3,7 +3,9 @@
 // section 1), as plain thread-safe calls without HTTP. wechat_open.cpp puts them on the wire.
 //
 // Users belong to the Open Platform account, not to an app: one user has one unionid (or none)
-// and a different openid in every app, derived with derive_openid().
+// and a different openid in every app, derived with derive_openid(). The mini program side
+// (wechat_mini_state, wechat_server_tokens) reads apps and users through app_secret() and
+// find_user() rather than keeping copies of its own.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,12 @@ inline constexpr std::int64_t kRefreshTokenTtl =
 inline constexpr std::string_view kScopeUserinfo = "snsapi_userinfo";
 inline constexpr std::string_view kScopeBase = "snsapi_base";
 
+// A user's bound phone number, as the mini program phone API reports it.
+struct WechatPhone {
+  std::string pure_number;          // purePhoneNumber: digits, no country code
+  std::string country_code = "86";  // digits, no '+'
+};
+
 struct WechatUser {
   std::string user_key;
   std::string nickname;
@@ -32,6 +40,8 @@ struct WechatUser {
   std::string country;
   std::string headimgurl;
   std::optional<std::string> unionid;  // none: the user has no unionid at all
+  std::optional<WechatPhone> phone;
+  bool mini_login_blocked = false;  // a "high-risk user": jscode2session answers 40226
 };
 
 // A user to create; absent fields get defaults. The unionid is generated unless `unionid` names
@@ -46,6 +56,9 @@ struct NewWechatUser {
   std::optional<std::string> headimgurl;
   std::optional<std::string> unionid;
   bool generate_unionid = true;
+  std::optional<std::string> phone;         // purePhoneNumber
+  std::optional<std::string> country_code;  // only with `phone`; "86" when absent
+  bool mini_login_blocked = false;
 };
 
 // What the control API returns for a minted code: what the exchange of it will return.
@@ -85,6 +98,8 @@ class WechatState {
   // Control side.
   void add_app(const std::string& appid, const std::string& secret);  // replaces the secret
   bool has_app(const std::string& appid) const;
+  std::optional<std::string> app_secret(const std::string& appid) const;
+  std::optional<WechatUser> find_user(const std::string& user_key) const;
   ControlResult<WechatUser> add_user(const NewWechatUser& spec);
   // `scope`: "" for snsapi_userinfo; `ttl`: seconds, or the default.
   ControlResult<MintedCode> mint_code(const std::string& appid, const std::string& user_key,

@@ -112,6 +112,14 @@ ciamd::HttpResponse garbage_body() {
   return response;
 }
 
+std::string query_param(const ciamd::HttpRequest& request, std::string_view key) {
+  return ciamd::form_value(request.query, key);
+}
+
+UpstreamReply error_reply(const WxError& error) {
+  return UpstreamReply{wechat_error(error), error.errcode};
+}
+
 ciamd::HttpResponse control_json(int status, const boost::json::value& body) {
   return ciamd::HttpResponse::json(status, boost::json::serialize(body));
 }

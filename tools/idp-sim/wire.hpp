@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "idp-sim/outcome.hpp"
 #include "idp-sim/sim_state.hpp"
@@ -28,6 +29,9 @@ ciamd::HttpResponse html_error(int status);
 // HTTP 200 with the JSON content type and a truncated, unparsable body.
 ciamd::HttpResponse garbage_body();
 
+// A query parameter, percent-decoded; "" when absent (WeChat treats empty as missing).
+std::string query_param(const ciamd::HttpRequest& request, std::string_view key);
+
 // Control API answers: plain JSON, {"error": "..."} on failure.
 ciamd::HttpResponse control_json(int status, const boost::json::value& body);
 ciamd::HttpResponse control_error(const ControlError& error);
@@ -37,6 +41,7 @@ struct UpstreamReply {
   ciamd::HttpResponse response;
   int errcode = 0;
 };
+UpstreamReply error_reply(const WxError& error);
 using UpstreamHandler = std::function<ciamd::Task<UpstreamReply>(const ciamd::HttpRequest&)>;
 
 // Registers a simulated provider endpoint. Every call is counted; a queued fault for the path is
