@@ -27,10 +27,13 @@ fi
 
 demo_appid=wxd0000000000de0
 demo_secret=demo-wechat-app-secret
+mini_appid=wxd0000000000de1
+mini_secret=demo-miniprogram-secret
 rm -f "$state/sim-ready.json"
 "$build_dir/bin/idp-sim" --listen "127.0.0.1:${CIAMD_DEMO_SIM_PORT:-9100}" \
   --https-listen "127.0.0.1:${CIAMD_DEMO_SIM_HTTPS_PORT:-9443}" --tls-dir "$state/tls" \
   --ready-file "$state/sim-ready.json" --wechat-app "$demo_appid:$demo_secret" \
+  --wechat-app "$mini_appid:$mini_secret" \
   > "$state/idp-sim.log" 2>&1 &
 sim_pid=$!
 trap 'kill $sim_pid 2>/dev/null || true' EXIT
@@ -40,16 +43,20 @@ for _ in $(seq 100); do [ -s "$state/sim-ready.json" ] && break; sleep 0.1; done
 ciamd="$build_dir/bin/ciamd"
 "$ciamd" migrate
 create_app() {  # client_id name unbound
-  "$ciamd" app show "$1" >/dev/null 2>&1 ||
-    "$ciamd" app create --client-id "$1" --name "$2" --unbound "$3" \
-      --wechat-appid "$demo_appid" --wechat-secret "$demo_secret" >/dev/null
+  local providers=(--wechat-appid "$demo_appid" --wechat-secret "$demo_secret"
+                   --miniprogram-appid "$mini_appid" --miniprogram-secret "$mini_secret")
+  if "$ciamd" app show "$1" >/dev/null 2>&1; then
+    "$ciamd" app update "$1" "${providers[@]}" >/dev/null  # a demo database from an older release
+  else
+    "$ciamd" app create --client-id "$1" --name "$2" --unbound "$3" "${providers[@]}" >/dev/null
+  fi
 }
 create_app nTo1eRIub60vPb54WeE6aojPwYwImtl4 "Demo app (creates users)" auto_create
 create_app DemoRegisterApp00000000000000001 "Demo app (register flow)" register
 
 cat <<MSG
 ciamd demo: server http://127.0.0.1:${CIAMD_DEMO_PORT:-8080}, simulator http://127.0.0.1:${CIAMD_DEMO_SIM_PORT:-9100}
-  WeChat appid $demo_appid; client ids nTo1eRIub60vPb54WeE6aojPwYwImtl4 (auto_create),
+  WeChat app appid $demo_appid, mini program appid $mini_appid; client ids nTo1eRIub60vPb54WeE6aojPwYwImtl4 (auto_create),
   DemoRegisterApp00000000000000001 (register). See README.md for the curl lines. Ctrl-C stops.
 MSG
 "$ciamd" serve

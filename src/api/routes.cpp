@@ -2,8 +2,10 @@
 
 #include "api/oauth2_keys/keys.hpp"
 #include "api/render.hpp"
+#include "api/sdk_login/miniprogram_login.hpp"
 #include "api/sdk_login/wechat_login.hpp"
 #include "api/sdk_social/bind.hpp"
+#include "api/sdk_social/wechat_mobile_bind.hpp"
 #include "api/sdk_verify/code_send.hpp"
 
 namespace ciamd {
@@ -33,10 +35,16 @@ ErrorCode limit_code(LimitError e) {
 Router build_sdk_router(const ApiServices& api) {
   Router r;
   r.add("POST", "/api/v2/sdk/login/wechat", bind(api, handle_wechat_login));
+  r.add("POST", "/api/v2/sdk/login/wechat-miniprogram", bind(api, handle_miniprogram_login));
+  r.add("POST", "/api/v2/sdk/login/wechat-mini-program-mobile",
+        bind(api, handle_miniprogram_phone_login));
   r.add("POST", "/api/v2/sdk/sms/send", bind(api, handle_sms_send));
   r.add("POST", "/api/v2/sdk/email/send", bind(api, handle_email_send));
   r.add("POST", "/api/v2/sdk/social/bind", bind(api, handle_social_bind));
   r.add("POST", "/api/v2/sdk/social/register-bind", bind(api, handle_social_register_bind));
+  r.add("POST", "/api/v2/sdk/social/wechat-mobile-bind", bind(api, handle_wechat_mobile_bind));
+  r.add("POST", "/api/v2/sdk/social/wechat-mobile-register-bind",
+        bind(api, handle_wechat_mobile_register_bind));
   r.add("GET", std::string(kJwksPath), bind(api, handle_jwks));
   r.add("GET", "/.well-known/openid-configuration", bind(api, handle_openid_configuration));
   r.on_miss([](const HttpRequest& http, RouteMiss miss) {

@@ -8,6 +8,7 @@ namespace ciamd {
 class AppDirectory;
 class AuditLog;
 class WechatOpenConnector;
+class WechatMiniConnector;
 class Verification;
 
 struct ApiServices {
@@ -15,6 +16,7 @@ struct ApiServices {
   AppDirectory& apps;
   AuditLog& audit;
   WechatOpenConnector& wechat;
+  WechatMiniConnector& wechat_mini;
   const Verification& verification;  // codes for sms/send, email/send and the bind endpoints
 };
 

@@ -15,6 +15,8 @@
 #include "flows/audit.hpp"
 #include "flows/signing_keys.hpp"
 #include "flows/verification.hpp"
+#include "idp/server_token.hpp"
+#include "idp/wechat_mini.hpp"
 #include "idp/wechat_open.hpp"
 #include "net/client.hpp"
 #include "net/runtime.hpp"
@@ -64,6 +66,9 @@ void serve(const std::string& config_path, const std::string& ready_file) {
   BlockingPool pool(static_cast<int>(cfg.server.blocking_threads));
   HttpClient client(runtime, client_options(cfg));
   WechatOpenConnector wechat(client, cfg.upstream.wechat_base_url);
+  StableTokenClient stable_tokens(client, cfg.upstream.wechat_base_url, system_now);
+  LocalServerTokenCache server_tokens(stable_tokens, system_now);
+  WechatMiniConnector wechat_mini(client, cfg.upstream.wechat_base_url, server_tokens);
   NotifySenders senders = build_senders(cfg, client);
 
   const FlowServices flows{*ctx.store,
@@ -77,7 +82,7 @@ void serve(const std::string& config_path, const std::string& ready_file) {
   const Verification verification(flows, verification_settings(cfg),
                                   ctx.sealer->derive_key("verification-code"), senders.sms.get(),
                                   senders.email.get());
-  const ApiServices api{flows, apps, audit, wechat, verification};
+  const ApiServices api{flows, apps, audit, wechat, wechat_mini, verification};
 
   HttpServer server(runtime, server_options(cfg), build_sdk_router(api));
   server.start();

@@ -11,7 +11,9 @@ constexpr std::size_t kSessionTokenLength = 32;
 }
 
 std::int64_t session_ttl_for(const Application& app, std::string_view provider) {
-  return provider == kProviderWeibo ? app.weibo_session_ttl : app.wechat_session_ttl;
+  if (provider == kProviderWeibo) return app.weibo_session_ttl;
+  if (provider == kLoginWechatMiniProgram) return app.miniprogram_session_ttl;
+  return app.wechat_session_ttl;
 }
 
 IssuedSession new_session(const FlowServices& services, const Application& app, const User& user,

@@ -20,7 +20,8 @@ struct IssuedSession {
   std::string token;  // the clear token, returned to the client once
 };
 
-// The session lifetime an application grants for a provider (API.md: WeChat 432000, Weibo 604800).
+// The session lifetime an application grants for a login method (API.md: WeChat and the mini
+// program 432000, Weibo 604800; each configurable per application).
 std::int64_t session_ttl_for(const Application& app, std::string_view provider);
 
 IssuedSession new_session(const FlowServices& services, const Application& app, const User& user,

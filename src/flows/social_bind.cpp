@@ -28,19 +28,28 @@ std::string nickname_of(const Identity& identity) {
   return std::string(nick->as_string());
 }
 
+// What proves the phone or email: a code to check, or nothing more (the provider vouched).
+struct Proof {
+  Channel channel = Channel::kSms;
+  std::string target;
+  std::optional<std::string> typed_code;
+};
+
 class Decider {
  public:
   Decider(const FlowServices& s, const Verification& v, const Application& app,
-          const FlowState& flow, const VerifiedTarget& proof, const DeviceContext& device)
-      : s_(s), v_(v), app_(app), flow_(flow), proof_(proof), device_(device) {}
+          const FlowState& flow, Proof proof, const DeviceContext& device)
+      : s_(s), v_(v), app_(app), flow_(flow), proof_(std::move(proof)), device_(device) {}
 
   // Runs on the blocking pool.
   Result<Decision> run() {
-    const CodePurpose purpose = purpose_for(flow_.kind, proof_.channel);
-    Result<VerificationCode> code =
-        v_.verify_blocking(flow_.id, purpose, proof_.target, proof_.code);
-    if (!code) return code.error();
-    code_id_ = code->id;
+    if (proof_.typed_code) {
+      const CodePurpose purpose = purpose_for(flow_.kind, proof_.channel);
+      Result<VerificationCode> code =
+          v_.verify_blocking(flow_.id, purpose, proof_.target, *proof_.typed_code);
+      if (!code) return code.error();
+      code_id_ = code->id;
+    }
     for (int round = 0; round < kDecisionRounds; ++round) {
       std::optional<Result<Decision>> done = decide_once();
       if (done) return std::move(*done);
@@ -70,7 +79,7 @@ class Decider {
 
     LoginCommit commit;
     commit.now = now;
-    commit.consume_code_id = code_id_;
+    if (code_id_) commit.consume_code_id = code_id_;
     commit.consume_flow_id = flow_.id;
     const bool admitted = admission.value() == Admission::kAdmitted;
     std::optional<IssuedSession> issued;
@@ -150,20 +159,35 @@ class Decider {
   const Verification& v_;
   const Application& app_;
   const FlowState& flow_;
-  const VerifiedTarget& proof_;
+  const Proof proof_;
   const DeviceContext& device_;
-  std::string code_id_;
+  std::optional<std::string> code_id_;  // the verified code, consumed by the commit
 };
+
+Task<Result<LoginOutcome>> decide_and_finish(const FlowServices& services,
+                                             const Verification& verification,
+                                             const Application& app, const FlowState& flow,
+                                             Proof proof, const DeviceContext& device) {
+  Decider decider(services, verification, app, flow, std::move(proof), device);
+  Result<Decision> decided = co_await services.pool.run([&decider] { return decider.run(); });
+  if (!decided) co_return decided.error();
+  co_return finish_decided(services, app, std::move(decided.value()));
+}
 
 }  // namespace
 
 Task<Result<LoginOutcome>> SocialBind::complete(const Application& app, const FlowState& flow,
                                                 const VerifiedTarget& proof,
                                                 const DeviceContext& device) const {
-  Decider decider(services_, verification_, app, flow, proof, device);
-  Result<Decision> decided = co_await services_.pool.run([&decider] { return decider.run(); });
-  if (!decided) co_return decided.error();
-  co_return finish_decided(services_, app, std::move(decided.value()));
+  return decide_and_finish(services_, verification_, app, flow,
+                           Proof{proof.channel, proof.target, proof.code}, device);
+}
+
+Task<Result<LoginOutcome>> SocialBind::complete(const Application& app, const FlowState& flow,
+                                                const ProvenPhone& proof,
+                                                const DeviceContext& device) const {
+  return decide_and_finish(services_, verification_, app, flow,
+                           Proof{Channel::kSms, proof.e164, std::nullopt}, device);
 }
 
 }  // namespace ciamd

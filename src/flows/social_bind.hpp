@@ -1,4 +1,6 @@
-// flows/social_bind: finishing a SOCIAL_BIND or USER_REGISTER flow with a verified phone or email.
+// flows/social_bind: finishing a SOCIAL_BIND or USER_REGISTER flow with a verified phone or email:
+// a code we sent (VerifiedTarget), or a phone number WeChat vouched for (ProvenPhone, from the
+// mini program's phone-number authorization).
 //
 //   code wrong / none live        -> CAPTCHA.0007 (the flow stays usable; wrong codes count)
 //   bind:          the user with that mobile/email, none -> USER.0001
@@ -37,6 +39,11 @@ struct VerifiedTarget {
   std::string code;    // the code as the user typed it
 };
 
+// A phone number the provider proved the person holds; there is no code of ours to check.
+struct ProvenPhone {
+  std::string e164;
+};
+
 class SocialBind {
  public:
   SocialBind(const FlowServices& services, const Verification& verification)
@@ -46,6 +53,8 @@ class SocialBind {
   Task<Result<LoginOutcome>> complete(const Application& app, const FlowState& flow,
                                       const VerifiedTarget& proof,
                                       const DeviceContext& device) const;
+  Task<Result<LoginOutcome>> complete(const Application& app, const FlowState& flow,
+                                      const ProvenPhone& proof, const DeviceContext& device) const;
 
  private:
   const FlowServices& services_;

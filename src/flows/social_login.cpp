@@ -1,5 +1,7 @@
 #include "flows/social_login.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <variant>
 
 #include "flows/admission.hpp"
@@ -50,9 +52,11 @@ class Decider {
   std::optional<Result<Decision>> attempt_once() {
     const UnixSeconds now = s_.clock();
     std::optional<Identity> new_link;
+    std::optional<UnionidAttachment> attach;
     std::string user_id;
     if (auto linked = s_.store.find_identity(who_.provider, who_.provider_app_id, who_.subject)) {
       user_id = linked->user_id;
+      attach = unionid_to_attach(*linked);
     } else if (!who_.unionid.empty()) {
       if (auto sibling = s_.store.find_identity_by_unionid(who_.provider, who_.unionid)) {
         user_id = sibling->user_id;
@@ -62,22 +66,39 @@ class Decider {
     if (!user_id.empty()) {
       std::optional<User> user = s_.store.find_user(user_id);
       if (!user) return Result<Decision>{ApiError{ErrorCode::kSystemBusy, "identity of no user"}};
-      return admit(std::move(*user), std::move(new_link), now);
+      return admit(std::move(*user), std::move(new_link), std::move(attach), now);
     }
     return unbound(now);
   }
 
+  // A unionid WeChat gives now for an identity linked without one (a mini program bound to an
+  // Open Platform account after its users first logged in) joins the identity's user, so the
+  // person's other apps find them. Unless the unionid already belongs to another user: then two
+  // accounts exist for one person, which only an operator can merge; the login goes on as is.
+  std::optional<UnionidAttachment> unionid_to_attach(const Identity& linked) const {
+    if (who_.unionid.empty() || !linked.unionid.empty()) return std::nullopt;
+    if (auto owner = s_.store.find_identity_by_unionid(who_.provider, who_.unionid);
+        owner && owner->user_id != linked.user_id) {
+      spdlog::warn("unionid of identity {}/{} belongs to another user; not attached",
+                   linked.provider_app_id, linked.user_id);
+      return std::nullopt;
+    }
+    return UnionidAttachment{linked.provider, linked.provider_app_id, linked.subject, who_.unionid,
+                             linked.user_id};
+  }
+
   std::optional<Result<Decision>> admit(User user, std::optional<Identity> new_link,
-                                        UnixSeconds now) {
+                                        std::optional<UnionidAttachment> attach, UnixSeconds now) {
     Result<Admission> admission = ciamd::admit(s_.store, app_, user, /*created_now=*/false);
     if (!admission) return Result<Decision>{admission.error()};
     if (admission.value() == Admission::kDenied) {
       return Result<Decision>{Decision{LoginDenied{user.id}}};
     }
-    IssuedSession issued = new_session(s_, app_, user, who_.provider, device_);
+    IssuedSession issued = new_session(s_, app_, user, who_.login(), device_);
     LoginCommit commit;
     commit.now = now;
     commit.new_identity = std::move(new_link);
+    commit.attach_unionid = std::move(attach);
     commit.session = issued.session;
     if (s_.store.commit_login(commit) != CommitResult::kOk) return std::nullopt;
     return Result<Decision>{Decision{CommittedSuccess{std::move(user), std::move(issued)}}};
@@ -92,7 +113,7 @@ class Decider {
         const FlowKind kind = app_.unbound == UnboundPolicy::kRegister ? FlowKind::kSocialRegister
                                                                        : FlowKind::kSocialBind;
         PendingStep pending = new_step(s_, app_, kind, device_);
-        pending.flow.provider = who_.provider;
+        pending.flow.provider = std::string(who_.login());
         pending.flow.pending_identity = identity_for(who_, "", now);
         LoginCommit commit;
         commit.now = now;
@@ -118,7 +139,7 @@ class Decider {
     Result<Admission> admission = ciamd::admit(s_.store, app_, user, /*created_now=*/true);
     if (!admission) return Result<Decision>{admission.error()};
     if (admission.value() == Admission::kDenied) return Result<Decision>{Decision{LoginDenied{}}};
-    IssuedSession issued = new_session(s_, app_, user, who_.provider, device_);
+    IssuedSession issued = new_session(s_, app_, user, who_.login(), device_);
     LoginCommit commit;
     commit.now = now;
     commit.new_user = user;

@@ -11,6 +11,8 @@
 #include "flows/audit.hpp"
 #include "flows/verification.hpp"
 #include "flows_test_support.hpp"
+#include "idp/server_token.hpp"
+#include "idp/wechat_mini.hpp"
 #include "idp/wechat_open.hpp"
 #include "net/client.hpp"
 
@@ -191,9 +193,12 @@ class SdkRequestTest : public testing::FlowsTest {
   AuditLog audit_{*store_, pool_};
   HttpClient client_{runtime_, ClientOptions{}};
   WechatOpenConnector wechat_{client_, "https://127.0.0.1:9"};
+  StableTokenClient stable_tokens_{client_, "https://127.0.0.1:9", system_now};
+  LocalServerTokenCache server_tokens_{stable_tokens_, system_now};
+  WechatMiniConnector wechat_mini_{client_, "https://127.0.0.1:9", server_tokens_};
   Verification verification_{services_, VerificationSettings{}, "verification-key", nullptr,
                              nullptr};
-  ApiServices api_{services_, apps_, audit_, wechat_, verification_};
+  ApiServices api_{services_, apps_, audit_, wechat_, wechat_mini_, verification_};
 };
 
 TEST_F(SdkRequestTest, ReadsHeadersTrimmed) {
