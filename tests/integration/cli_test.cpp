@@ -53,16 +53,26 @@ class Cli : public EnvSuite {
 TEST_F(Cli, AppCreateWithJsonShowsTheAppButNeverTheSecret) {
   const std::string id = unique_name("client");
   const std::string name = unique_name("Shop App");
-  const RunResult r = env().cli({"app", "create", "--name", name, "--client-id", id, "--unbound",
-                                 "bind", "--wechat-appid", env().wechat_appid(), "--wechat-secret",
-                                 env().wechat_secret(), "--json"});
+  const std::string mini_secret = unique_name("mini-secret");
+  const RunResult r =
+      env().cli({"app", "create", "--name", name, "--client-id", id, "--unbound", "bind",
+                 "--wechat-appid", env().wechat_appid(), "--wechat-secret", env().wechat_secret(),
+                 "--miniprogram-appid", "wxmini-cli", "--miniprogram-secret", mini_secret,
+                 "--miniprogram-session-ttl", "7200", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json::value v = parse_json(r.out);
   ASSERT_TRUE(v.is_object()) << r.out;
   EXPECT_EQ(string_at(v.as_object(), "client_id"), id);
   EXPECT_EQ(string_at(v.as_object(), "name"), name);
-  EXPECT_EQ(r.out.find(env().wechat_secret()), std::string::npos) << r.out;
-  EXPECT_EQ(r.err.find(env().wechat_secret()), std::string::npos) << r.err;
+  EXPECT_EQ(string_at(v.as_object(), "miniprogram_appid"), "wxmini-cli");
+  const auto* mini_set = v.as_object().if_contains("miniprogram_secret_set");
+  const auto* mini_ttl = v.as_object().if_contains("miniprogram_session_ttl");
+  EXPECT_TRUE(mini_set != nullptr && mini_set->is_bool() && mini_set->as_bool()) << r.out;
+  EXPECT_TRUE(mini_ttl != nullptr && mini_ttl->is_int64() && mini_ttl->as_int64() == 7200) << r.out;
+  for (const std::string& secret : {env().wechat_secret(), mini_secret}) {
+    EXPECT_EQ(r.out.find(secret), std::string::npos) << r.out;
+    EXPECT_EQ(r.err.find(secret), std::string::npos) << r.err;
+  }
   // The server sees the new app at once, with its policy.
   EXPECT_TRUE(is_flow(env().login_wechat(id, env().fresh_code()), "SOCIAL_BIND",
                       {"VERIFY_PHONE", "VERIFY_EMAIL"}));

@@ -197,10 +197,10 @@ RowCounts db_state(Env& env) {
   return c;
 }
 
-WechatApp add_wechat_app(Env& env) {
+WechatApp add_wechat_app(Env& env, const SimAppKnobs& knobs) {
   // The Env's own appid has the same shape: "wx" and 16 hex digits, a 32-hex-digit secret.
   WechatApp app{"wx" + random_digits(16), random_digits(32)};
-  env.sim().add_wechat_app(app.appid, app.secret);
+  env.sim().add_wechat_app(app.appid, app.secret, knobs);
   return app;
 }
 
@@ -208,7 +208,9 @@ std::string create_app_on(Env& env, const WechatApp& wechat, const AppSpec& spec
   std::vector<std::string> args{"app", "create", "--name", spec.name.value_or(unique_name("app"))};
   AppSpec s = spec;
   s.wechat = true;
-  for (auto& f : app_flags(s, wechat.appid, wechat.secret)) args.push_back(std::move(f));
+  for (auto& f : app_flags(s, wechat.appid, wechat.secret, env.miniprogram())) {
+    args.push_back(std::move(f));
+  }
   args.emplace_back("--json");
   const RunResult r = env.cli(args);
   if (r.exit_code != 0) throw std::runtime_error("ciamd app create: " + r.err + r.out);

@@ -80,12 +80,8 @@ boost::json::object api_claims(Env& env, const HttpResult& r, const std::string&
 // Row counts without audit_events, plus "flow_states.consumed" and "verification_codes.used".
 RowCounts db_state(Env& env);
 
-// A second WeChat app in the simulator, and ciamd apps configured with it.
-struct WechatApp {
-  std::string appid;
-  std::string secret;
-};
-WechatApp add_wechat_app(Env& env);
+// A second WeChat app (or mini program) in the simulator, and ciamd apps configured with it.
+WechatApp add_wechat_app(Env& env, const SimAppKnobs& knobs = {});
 std::string create_app_on(Env& env, const WechatApp& wechat, const AppSpec& spec);
 
 }  // namespace it

@@ -50,7 +50,7 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds wit
 }
 
 std::vector<std::string> app_flags(const AppSpec& spec, const std::string& wechat_appid,
-                                   const std::string& wechat_secret) {
+                                   const std::string& wechat_secret, const WechatApp& mini) {
   std::vector<std::string> f;
   const auto opt = [&](const char* flag, const std::optional<std::string>& v) {
     if (v) f.insert(f.end(), {flag, *v});
@@ -65,6 +65,13 @@ std::vector<std::string> app_flags(const AppSpec& spec, const std::string& wecha
   }
   if (spec.wechat)
     f.insert(f.end(), {"--wechat-appid", wechat_appid, "--wechat-secret", wechat_secret});
+  if (spec.miniprogram_session_ttl) {
+    f.insert(f.end(), {"--miniprogram-session-ttl", std::to_string(*spec.miniprogram_session_ttl)});
+  }
+  const WechatApp& m = spec.miniprogram_app ? *spec.miniprogram_app : mini;
+  if (spec.miniprogram && !m.appid.empty()) {
+    f.insert(f.end(), {"--miniprogram-appid", m.appid, "--miniprogram-secret", m.secret});
+  }
   return f;
 }
 
@@ -72,9 +79,11 @@ Env::Env(EnvOptions options) : options_(std::move(options)), dir_("ciamd-it-") {
   try {
     wechat_appid_ = "wx" + random_hex(8);
     wechat_secret_ = random_hex(16);
+    miniprogram_ = {"wx" + random_hex(8), random_hex(16)};
     fingerprint_ = "fp-" + random_hex(6);
     sim_ = std::make_unique<IdpSim>(dir());
     sim_->add_wechat_app(wechat_appid_, wechat_secret_);
+    sim_->add_wechat_app(miniprogram_.appid, miniprogram_.secret);
     if (options_.notify.sms == "webhook") {
       webhook_ =
           std::make_unique<ciamd::test_support::WebhookReceiver>(options_.notify.webhook_statuses);
@@ -112,80 +121,6 @@ Env::~Env() {
   if (sim_) sim_->process().stop();
 }
 
-std::string Env::notify_toml() const {
-  const NotifySetup& n = options_.notify;
-  std::string t = "[notify]\n";
-  t += "sms = \"" + n.sms + "\"\n";
-  t += "email = \"" + n.email + "\"\n";
-  t += "outbox_file = \"" + outbox_path().string() + "\"\n";
-  if (webhook_) {
-    t += "webhook_url = \"" + webhook_->url() + "\"\n";
-    t += "webhook_secret = \"" + n.webhook_secret + "\"\n";
-    t += "webhook_max_attempts = " + std::to_string(n.webhook_max_attempts) + "\n";
-    t += "webhook_backoff_ms = " + std::to_string(n.webhook_backoff_ms) + "\n";
-  }
-  if (smtp_) {
-    t += "smtp_host = \"127.0.0.1\"\n";
-    t += "smtp_port = " + std::to_string(smtp_->port()) + "\n";
-    t += "smtp_security = \"none\"\n";
-    t += "smtp_from = \"" + n.smtp_from + "\"\n";
-    t += "smtp_timeout_ms = " + std::to_string(n.smtp_timeout_ms) + "\n";
-  }
-  return t;
-}
-
-std::string Env::verification_toml() const {
-  const VerificationSetup& v = options_.verification;
-  return "[verification]\n"
-         "code_ttl = " +
-         std::to_string(v.code_ttl) + "\nmax_attempts = " + std::to_string(v.max_attempts) +
-         "\nresend_interval = " + std::to_string(v.resend_interval) +
-         "\ndaily_cap_per_target = " + std::to_string(v.daily_cap_per_target) +
-         "\ndaily_cap_per_peer = " + std::to_string(v.daily_cap_per_peer) + "\n";
-}
-
-void Env::write_config() {
-  const std::string base_url =
-      options_.wechat_base_url.value_or("https://127.0.0.1:" + std::to_string(sim_->https_port()));
-  const std::string ca_line =
-      options_.trust_sim_ca ? "ca_file = \"" + sim_->ca_file().string() + "\"\n" : "";
-  // A fresh master key per Env: nothing sealed in one test can be opened by another.
-  const std::string toml =
-      "[server]\n"
-      "listen = \"127.0.0.1:0\"\n"
-      "threads = 2\n"
-      "app_cache_ttl_ms = " +
-      std::to_string(kAppCacheTtlMs) +
-      "\n"
-      "development = true\n"
-      "[database]\n"
-      "url = \"sqlite://" +
-      db_path().string() +
-      "\"\n"
-      "[upstream]\n"
-      "wechat_base_url = \"" +
-      base_url + "\"\n" + ca_line +
-      "connect_timeout_ms = 1000\n"
-      "request_timeout_ms = " +
-      std::to_string(kUpstreamTimeoutMs) +
-      "\n"
-      "[tokens]\n"
-      "issuer = \"" +
-      kIssuer +
-      "\"\n"
-      "state_token_ttl = " +
-      std::to_string(options_.state_token_ttl) +
-      "\n"
-      "[security]\n"
-      "master_key = \"" +
-      base64_encode(random_bytes(32)) +
-      "\"\n"
-      "[log]\n"
-      "level = \"info\"\n" +
-      notify_toml() + verification_toml();
-  write_file(config_path(), toml);
-}
-
 RunResult Env::cli(std::vector<std::string> args) {
   args.insert(args.begin(), CIAMD_BIN);
   args.insert(args.end(), {"--config", config_path().string()});
@@ -194,7 +129,9 @@ RunResult Env::cli(std::vector<std::string> args) {
 
 boost::json::object Env::create_app_json(const AppSpec& spec) {
   std::vector<std::string> args{"app", "create", "--name", spec.name.value_or(unique_name("app"))};
-  for (auto& f : app_flags(spec, wechat_appid_, wechat_secret_)) args.push_back(std::move(f));
+  for (auto& f : app_flags(spec, wechat_appid_, wechat_secret_, miniprogram_)) {
+    args.push_back(std::move(f));
+  }
   args.emplace_back("--json");
   const RunResult r = cli(args);
   if (r.exit_code != 0) {
@@ -233,8 +170,13 @@ HttpResult Env::login_wechat(const std::string& client_id, const std::string& co
 }
 
 HttpResult Env::post_login(const Headers& headers, std::string_view body, bool audited) {
+  return post_sdk(kLoginPath, headers, body, audited);
+}
+
+HttpResult Env::post_sdk(std::string_view path, const Headers& headers, std::string_view body,
+                         bool audited) {
   if (audited) ++audit_expected_;
-  return request(port_, "POST", kLoginPath, headers, body);
+  return request(port_, "POST", path, headers, body);
 }
 
 RowCounts Env::row_counts() {

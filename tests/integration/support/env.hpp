@@ -6,6 +6,7 @@
 //   Env env;
 //   std::string client = env.create_app({.unbound = "auto_create"});
 //   HttpResult r = env.login_wechat(client, env.fresh_code());
+//   HttpResult m = env.login_miniprogram(client, env.mint_mini_code(user_key));
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -34,6 +35,11 @@ namespace it {
 
 inline constexpr const char* kIssuer = "https://ciamd.test";
 inline constexpr const char* kLoginPath = "/api/v2/sdk/login/wechat";
+inline constexpr const char* kMiniLoginPath = "/api/v2/sdk/login/wechat-miniprogram";
+inline constexpr const char* kPhoneLoginPath = "/api/v2/sdk/login/wechat-mini-program-mobile";
+inline constexpr const char* kWechatMobileBindPath = "/api/v2/sdk/social/wechat-mobile-bind";
+inline constexpr const char* kWechatMobileRegisterBindPath =
+    "/api/v2/sdk/social/wechat-mobile-register-bind";
 inline constexpr const char* kKeysPath = "/api/v1/oauth2/keys";
 inline constexpr const char* kDiscoveryPath = "/.well-known/openid-configuration";
 // The server's upstream request timeout in the test config; fault tests exceed it on purpose.
@@ -48,6 +54,12 @@ inline constexpr int kAppCacheTtlMs = 300;
 // effects the server only promises within a bound (see kAppCacheTtlMs).
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds within);
 
+// An appid and its secret, as registered in the simulator (an Open Platform app or a mini program).
+struct WechatApp {
+  std::string appid;
+  std::string secret;
+};
+
 // `ciamd app create` options; absent ones are left to the server's defaults.
 struct AppSpec {
   std::optional<std::string> name{};  // default: a unique name
@@ -57,12 +69,16 @@ struct AppSpec {
   std::optional<std::string> access{};        // all|assigned
   std::optional<std::int64_t> id_token_ttl{};
   std::optional<std::int64_t> wechat_session_ttl{};
-  bool wechat = true;  // configure the Env's WeChat appid and secret
+  bool wechat = true;       // configure the Env's WeChat appid and secret
+  bool miniprogram = true;  // configure a mini program: `miniprogram_app`, else the Env's
+  std::optional<std::int64_t> miniprogram_session_ttl{};
+  std::optional<WechatApp> miniprogram_app{};
 };
 
-// The `ciamd app create|update` flags for `spec` (without the subcommand).
+// The `ciamd app create|update` flags for `spec` (without the subcommand). The mini program flags
+// need `spec.miniprogram_app` or a non-empty `mini`.
 std::vector<std::string> app_flags(const AppSpec& spec, const std::string& wechat_appid,
-                                   const std::string& wechat_secret);
+                                   const std::string& wechat_secret, const WechatApp& mini = {});
 
 // How the server delivers verification codes ([notify]). The outbox (a JSON-lines file in the Env's
 // temp dir) needs [server] development = true, which every Env sets. "webhook" starts a
@@ -117,6 +133,8 @@ class Env {
   int port() const { return port_; }
   const std::string& wechat_appid() const { return wechat_appid_; }
   const std::string& wechat_secret() const { return wechat_secret_; }
+  // The mini program of the same Open Platform account, registered in the simulator at start.
+  const WechatApp& miniprogram() const { return miniprogram_; }
   const EnvOptions& options() const { return options_; }
   // [notify] outbox_file.
   std::filesystem::path outbox_path() const { return dir() / "outbox.jsonl"; }
@@ -141,6 +159,21 @@ class Env {
                           const Headers& extra = {});
   // `audited`: whether the server is expected to write an audit row for it (see row_counts()).
   HttpResult post_login(const Headers& headers, std::string_view body, bool audited = true);
+  // POST to any /api/v2/sdk endpoint; each routed one writes one audit row, counted like
+  // post_login's.
+  HttpResult post_sdk(std::string_view path, const Headers& headers, std::string_view body,
+                      bool audited = true);
+  // POST {"code": code} to the mini program login (wx.login code) or the mini program phone
+  // login (phone-number code); `extra` replaces same-named headers.
+  HttpResult login_miniprogram(const std::string& client_id, const std::string& code,
+                               const Headers& extra = {});
+  HttpResult login_phone(const std::string& client_id, const std::string& code,
+                         const Headers& extra = {});
+  // POST `body` with X-state-token to wechat-mobile-bind, or to wechat-mobile-register-bind when
+  // `register_bind`.
+  HttpResult wechat_mobile_bind(const std::string& client_id, const std::string& state_token,
+                                const boost::json::object& body, bool register_bind = false,
+                                const Headers& extra = {});
   // Declares login requests sent outside post_login (say, on a raw keep-alive connection).
   void note_audited_requests(std::int64_t n) { audit_expected_ += n; }
 
@@ -151,6 +184,13 @@ class Env {
   }
   // A code for a brand-new WeChat user.
   std::string fresh_code() { return mint_code(new_wechat_user().user_key); }
+  // Codes of the Env's mini program.
+  std::string mint_mini_code(const std::string& user_key) {
+    return sim_->mint_mini_code(miniprogram_.appid, user_key).code;
+  }
+  SimPhoneCode mint_phone_code(const std::string& user_key, const PhoneCodeOptions& options = {}) {
+    return sim_->mint_phone_code(miniprogram_.appid, user_key, options);
+  }
 
   // Row counts of every table, once the audit rows of every login request sent so far have landed.
   // The server writes audit events after answering, so a snapshot taken right after a response
@@ -192,6 +232,7 @@ class Env {
   int server_starts_ = 0;
   std::string wechat_appid_;
   std::string wechat_secret_;
+  WechatApp miniprogram_;
   std::string fingerprint_;
   std::string barrier_client_;       // an app used only to send audit barriers
   std::int64_t audit_expected_ = 0;  // audit rows the server should have written by now

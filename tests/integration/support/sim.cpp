@@ -50,8 +50,12 @@ boost::json::value IdpSim::control(const char* method, const char* path,
   return parse_json(r.body, std::string("idp-sim ") + path + " response");
 }
 
-void IdpSim::add_wechat_app(const std::string& appid, const std::string& secret) {
-  control("POST", "/_sim/wechat/apps", {{"appid", appid}, {"secret", secret}});
+void IdpSim::add_wechat_app(const std::string& appid, const std::string& secret,
+                            const SimAppKnobs& knobs) {
+  boost::json::object body{{"appid", appid}, {"secret", secret}};
+  if (knobs.token_ttl) body["token_ttl"] = *knobs.token_ttl;
+  if (knobs.expired_token_errcode) body["expired_token_errcode"] = *knobs.expired_token_errcode;
+  control("POST", "/_sim/wechat/apps", body);
 }
 
 SimUser IdpSim::create_user(const boost::json::object& spec) {
@@ -65,9 +69,9 @@ SimUser IdpSim::create_user(const boost::json::object& spec) {
   return u;
 }
 
-SimCode IdpSim::mint_code(const std::string& appid, const std::string& user_key) {
-  const boost::json::value v =
-      control("POST", "/_sim/wechat/codes", {{"appid", appid}, {"user_key", user_key}});
+namespace {
+
+SimCode read_code(const boost::json::value& v) {
   SimCode c;
   c.code = string_at(v.as_object(), "code");
   c.openid = string_at(v.as_object(), "openid");
@@ -76,6 +80,44 @@ SimCode IdpSim::mint_code(const std::string& appid, const std::string& user_key)
   }
   if (c.code.empty()) throw std::runtime_error("idp-sim minted no code: " + dump(v));
   return c;
+}
+
+}  // namespace
+
+SimCode IdpSim::mint_code(const std::string& appid, const std::string& user_key) {
+  return read_code(
+      control("POST", "/_sim/wechat/codes", {{"appid", appid}, {"user_key", user_key}}));
+}
+
+SimCode IdpSim::mint_mini_code(const std::string& appid, const std::string& user_key,
+                               std::optional<std::int64_t> ttl) {
+  boost::json::object body{{"appid", appid}, {"user_key", user_key}};
+  if (ttl) body["ttl"] = *ttl;
+  return read_code(control("POST", "/_sim/wechat/miniprogram/codes", body));
+}
+
+SimPhoneCode IdpSim::mint_phone_code(const std::string& appid, const std::string& user_key,
+                                     const PhoneCodeOptions& options) {
+  boost::json::object body{{"appid", appid}, {"user_key", user_key}};
+  if (options.ttl) body["ttl"] = *options.ttl;
+  if (options.country_code_as_string) body["country_code_as"] = "string";
+  const boost::json::value v = control("POST", "/_sim/wechat/phone-codes", body);
+  const boost::json::object& o = v.as_object();
+  SimPhoneCode c;
+  c.code = string_at(o, "code");
+  c.phone_number = string_at(o, "phone_number");
+  c.pure_phone_number = string_at(o, "pure_phone_number");
+  if (const auto* cc = o.if_contains("country_code"); cc != nullptr && cc->is_string()) {
+    c.country_code = std::string(cc->as_string());
+  } else if (cc != nullptr && cc->is_int64()) {
+    c.country_code = std::to_string(cc->as_int64());
+  }
+  if (c.code.empty()) throw std::runtime_error("idp-sim minted no phone code: " + dump(v));
+  return c;
+}
+
+void IdpSim::expire_tokens(const std::string& appid) {
+  control("POST", "/_sim/wechat/tokens/expire", {{"appid", appid}});
 }
 
 void IdpSim::add_fault(const boost::json::object& fault) {

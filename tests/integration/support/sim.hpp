@@ -5,6 +5,8 @@
 //   sim.add_wechat_app("wxapp", "secret");
 //   SimUser u = sim.create_user();
 //   std::string code = sim.mint_code("wxapp", u.user_key).code;
+//   SimCode login = sim.mint_mini_code("wxmini", u.user_key);       // a wx.login code
+//   SimPhoneCode phone = sim.mint_phone_code("wxmini", u.user_key); // needs a user with a phone
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -30,6 +32,27 @@ struct SimCode {
   std::optional<std::string> unionid;
 };
 
+// A phone-number authorization code and the phone_info getuserphonenumber will answer for it.
+struct SimPhoneCode {
+  std::string code;
+  std::string phone_number;
+  std::string pure_phone_number;
+  std::string country_code;  // digits, whether the simulator sends it as a string or a number
+};
+
+// Per-app knobs of the simulator's server access tokens (cgi-bin/stable_token); absent ones are
+// left to the simulator's defaults (7200 s, expired tokens answered with 42001).
+struct SimAppKnobs {
+  std::optional<std::int64_t> token_ttl{};
+  std::optional<int> expired_token_errcode{};  // 42001 or 40014
+};
+
+// How a phone code is minted.
+struct PhoneCodeOptions {
+  bool country_code_as_string = false;  // phone_info.countryCode "86" instead of 86
+  std::optional<std::int64_t> ttl{};    // seconds
+};
+
 class IdpSim {
  public:
   // Starts idp-sim on ephemeral loopback ports and waits for its ready file. Throws on failure.
@@ -40,9 +63,19 @@ class IdpSim {
   const std::filesystem::path& ca_file() const { return ca_file_; }
   Process& process() { return *process_; }
 
-  void add_wechat_app(const std::string& appid, const std::string& secret);
+  // Open Platform apps and mini programs are registered alike.
+  void add_wechat_app(const std::string& appid, const std::string& secret,
+                      const SimAppKnobs& knobs = {});
+  // `spec` is the control API's body: {"user_key"?, "unionid"?, "phone"?, "blocked"?, ...}.
   SimUser create_user(const boost::json::object& spec = {});
   SimCode mint_code(const std::string& appid, const std::string& user_key);
+  // A wx.login code for mini program `appid`.
+  SimCode mint_mini_code(const std::string& appid, const std::string& user_key,
+                         std::optional<std::int64_t> ttl = {});
+  SimPhoneCode mint_phone_code(const std::string& appid, const std::string& user_key,
+                               const PhoneCodeOptions& options = {});
+  // Every server access token of `appid` is expired from now on.
+  void expire_tokens(const std::string& appid);
   // `fault` is the control API's body: {"path", "errcode"?, "latency_ms"?, ...}.
   void add_fault(const boost::json::object& fault);
   void clear_faults();
