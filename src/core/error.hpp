@@ -34,27 +34,31 @@ enum class ErrorCode {
   kCodeIncorrect,          // IDAAS.SDK.CAPTCHA.0007
   kMiniProgramCallFailed,  // IDAAS.SDK.LOGIN.1001
   // The project's own.
-  kBodyNotJson,         // IDAAS.SDK.PARAM.0101
-  kBodyNotObject,       // IDAAS.SDK.PARAM.0102
-  kContentTypeNotJson,  // IDAAS.SDK.PARAM.0103
-  kBodyTooLarge,        // IDAAS.SDK.PARAM.0104
-  kHeaderTooLarge,      // IDAAS.SDK.PARAM.0105
-  kParamWrongType,      // IDAAS.SDK.PARAM.0106
-  kRequestTimeout,      // IDAAS.SDK.PARAM.0107
-  kMalformedRequest,    // IDAAS.SDK.PARAM.0108
-  kWechatCodeInvalid,   // IDAAS.SDK.LOGIN.1002
-  kLoginNotEnabled,     // IDAAS.SDK.LOGIN.1003
-  kNotFound,            // IDAAS.SDK.COMMON.0404 (404)
-  kMethodNotAllowed,    // IDAAS.SDK.COMMON.0405 (405)
-  kTooManyRequests,     // IDAAS.SDK.COMMON.0429 (429)
-  kMobileEmpty,         // IDAAS.SDK.PARAM.0110
-  kMobileInvalid,       // IDAAS.SDK.PARAM.0111
-  kEmailEmpty,          // IDAAS.SDK.PARAM.0112
-  kEmailInvalid,        // IDAAS.SDK.PARAM.0113
-  kCodeTypeInvalid,     // IDAAS.SDK.PARAM.0114
-  kVerifyCodeEmpty,     // IDAAS.SDK.PARAM.0115
-  kVerifyMethodOff,     // IDAAS.SDK.PARAM.0116
-  kSocialAlreadyBound,  // IDAAS.SDK.SOCIAL.0001
+  kBodyNotJson,           // IDAAS.SDK.PARAM.0101
+  kBodyNotObject,         // IDAAS.SDK.PARAM.0102
+  kContentTypeNotJson,    // IDAAS.SDK.PARAM.0103
+  kBodyTooLarge,          // IDAAS.SDK.PARAM.0104
+  kHeaderTooLarge,        // IDAAS.SDK.PARAM.0105
+  kParamWrongType,        // IDAAS.SDK.PARAM.0106
+  kRequestTimeout,        // IDAAS.SDK.PARAM.0107
+  kMalformedRequest,      // IDAAS.SDK.PARAM.0108
+  kWechatCodeInvalid,     // IDAAS.SDK.LOGIN.1002
+  kLoginNotEnabled,       // IDAAS.SDK.LOGIN.1003
+  kWeiboTokenInvalid,     // IDAAS.SDK.LOGIN.1004
+  kWeiboTokenMismatch,    // IDAAS.SDK.LOGIN.1005
+  kNotFound,              // IDAAS.SDK.COMMON.0404 (404)
+  kMethodNotAllowed,      // IDAAS.SDK.COMMON.0405 (405)
+  kTooManyRequests,       // IDAAS.SDK.COMMON.0429 (429)
+  kMobileEmpty,           // IDAAS.SDK.PARAM.0110
+  kMobileInvalid,         // IDAAS.SDK.PARAM.0111
+  kEmailEmpty,            // IDAAS.SDK.PARAM.0112
+  kEmailInvalid,          // IDAAS.SDK.PARAM.0113
+  kCodeTypeInvalid,       // IDAAS.SDK.PARAM.0114
+  kVerifyCodeEmpty,       // IDAAS.SDK.PARAM.0115
+  kVerifyMethodOff,       // IDAAS.SDK.PARAM.0116
+  kMfaFactorUnavailable,  // IDAAS.SDK.PARAM.0117
+  kTargetNotUsers,        // IDAAS.SDK.PARAM.0118
+  kSocialAlreadyBound,    // IDAAS.SDK.SOCIAL.0001
   // Administration (CLI now, the admin API later); `detail` says what exactly.
   kAdminInvalidArgument,  // IDAAS.ADMIN.PARAM.0001
   kAdminNotFound,         // IDAAS.ADMIN.RESOURCE.0404 (404)

@@ -20,6 +20,7 @@ constexpr Names<MfaPolicy, 3> kMfa{{{MfaPolicy::kOff, "off"},
                                     {MfaPolicy::kNewDevice, "new_device"}}};
 constexpr Names<BindMethod, 2> kBind{
     {{BindMethod::kVerifyPhone, "VERIFY_PHONE"}, {BindMethod::kVerifyEmail, "VERIFY_EMAIL"}}};
+constexpr Names<MfaFactor, 2> kFactor{{{MfaFactor::kSms, "SMS"}, {MfaFactor::kEmail, "EMAIL"}}};
 constexpr Names<UserStatus, 2> kUserStatus{
     {{UserStatus::kActive, "active"}, {UserStatus::kDisabled, "disabled"}}};
 constexpr Names<FlowKind, 3> kFlowKind{{{FlowKind::kSocialRegister, "social_register"},
@@ -56,6 +57,9 @@ std::string_view to_string(MfaPolicy p) {
 std::string_view to_string(BindMethod m) {
   return name_of(kBind, m);
 }
+std::string_view to_string(MfaFactor f) {
+  return name_of(kFactor, f);
+}
 std::string_view to_string(UserStatus s) {
   return name_of(kUserStatus, s);
 }
@@ -79,23 +83,37 @@ std::optional<FlowKind> parse_flow_kind(std::string_view s) {
   return value_of(kFlowKind, s);
 }
 
-std::optional<std::vector<BindMethod>> parse_bind_methods(std::string_view csv) {
-  std::vector<BindMethod> out;
+namespace {
+
+// "A, B" -> [A, B] through `parse`; nullopt for an unknown or repeated item or an empty list.
+template <class T, class Parse>
+std::optional<std::vector<T>> parse_csv(std::string_view csv, Parse parse) {
+  std::vector<T> out;
   while (!csv.empty()) {
     const auto comma = csv.find(',');
     std::string_view item = csv.substr(0, comma);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    const auto method = parse_bind_method(item);
-    if (!method) return std::nullopt;
+    const std::optional<T> value = parse(item);
+    if (!value) return std::nullopt;
     bool seen = false;
-    for (BindMethod m : out) seen = seen || m == *method;
-    if (!seen) out.push_back(*method);
+    for (T v : out) seen = seen || v == *value;
+    if (!seen) out.push_back(*value);
     if (comma == std::string_view::npos) break;
     csv.remove_prefix(comma + 1);
   }
   if (out.empty()) return std::nullopt;
   return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<BindMethod>> parse_bind_methods(std::string_view csv) {
+  return parse_csv<BindMethod>(csv, parse_bind_method);
+}
+
+std::optional<std::vector<MfaFactor>> parse_mfa_factors(std::string_view csv) {
+  return parse_csv<MfaFactor>(csv, [](std::string_view s) { return value_of(kFactor, s); });
 }
 
 }  // namespace ciamd

@@ -20,6 +20,8 @@ enum class UnboundPolicy { kRegister, kBind, kAutoCreate, kReject };
 enum class AccessPolicy { kAll, kAssigned };
 // When an application asks for a second factor.
 enum class MfaPolicy { kOff, kAlways, kNewDevice };
+// A second factor an application accepts (API.md: MFA_AUTH's data lists them).
+enum class MfaFactor { kSms, kEmail };
 // How a pending social identity proves which user it belongs to.
 enum class BindMethod { kVerifyPhone, kVerifyEmail };
 
@@ -27,12 +29,15 @@ std::string_view to_string(UnboundPolicy p);
 std::string_view to_string(AccessPolicy p);
 std::string_view to_string(MfaPolicy p);
 std::string_view to_string(BindMethod m);  // "VERIFY_PHONE", "VERIFY_EMAIL"
+std::string_view to_string(MfaFactor f);   // "SMS", "EMAIL"
 std::optional<UnboundPolicy> parse_unbound_policy(std::string_view s);  // "register", ...
 std::optional<AccessPolicy> parse_access_policy(std::string_view s);    // "all", "assigned"
 std::optional<MfaPolicy> parse_mfa_policy(std::string_view s);          // "off", "always", ...
 std::optional<BindMethod> parse_bind_method(std::string_view s);        // "VERIFY_PHONE", ...
 // "VERIFY_PHONE,VERIFY_EMAIL" -> list; nullopt when any item is unknown or the list is empty.
 std::optional<std::vector<BindMethod>> parse_bind_methods(std::string_view csv);
+// "SMS,EMAIL" -> list (repeats dropped); nullopt when any item is unknown or the list is empty.
+std::optional<std::vector<MfaFactor>> parse_mfa_factors(std::string_view csv);
 
 struct WechatCredentials {
   std::string appid;
@@ -53,8 +58,10 @@ struct Application {
   std::vector<BindMethod> bind_methods{BindMethod::kVerifyPhone, BindMethod::kVerifyEmail};
   AccessPolicy access = AccessPolicy::kAll;
   MfaPolicy mfa = MfaPolicy::kOff;
+  std::vector<MfaFactor> mfa_factors{MfaFactor::kSms, MfaFactor::kEmail};
   WechatCredentials wechat;       // the WeChat Open Platform mobile app
   WechatCredentials miniprogram;  // the WeChat mini program (same Open Platform account or not)
+  std::string weibo_app_key;      // Weibo tokens must have been issued to this app key
   std::int64_t wechat_session_ttl = kDefaultWechatSessionTtl;
   std::int64_t miniprogram_session_ttl = kDefaultWechatSessionTtl;
   std::int64_t weibo_session_ttl = kDefaultWeiboSessionTtl;
