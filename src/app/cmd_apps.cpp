@@ -16,8 +16,8 @@ namespace {
 
 // The option values of one invocation; `changes()` keeps only the options that were given.
 struct AppOptions {
-  std::string client_id, name, unbound, bind_methods, access, mfa, wechat_appid, wechat_secret,
-      miniprogram_appid, miniprogram_secret;
+  std::string client_id, name, unbound, bind_methods, access, mfa, mfa_factors, wechat_appid,
+      wechat_secret, miniprogram_appid, miniprogram_secret, weibo_app_key;
   std::int64_t id_token_ttl = 0, wechat_session_ttl = 0, miniprogram_session_ttl = 0,
                weibo_session_ttl = 0;
   std::vector<std::pair<CLI::Option*, std::function<void(AppChanges&)>>> given;
@@ -36,6 +36,8 @@ struct AppOptions {
         &AppChanges::bind_methods);
     add(cmd, "--access", access, "all | assigned", &AppChanges::access);
     add(cmd, "--mfa", mfa, "off | always | new_device", &AppChanges::mfa);
+    add(cmd, "--mfa-factors", mfa_factors, "second factors offered, e.g. SMS,EMAIL",
+        &AppChanges::mfa_factors);
     add(cmd, "--wechat-appid", wechat_appid, "WeChat Open Platform appid",
         &AppChanges::wechat_appid);
     add(cmd, "--wechat-secret", wechat_secret, "WeChat appsecret (stored encrypted)",
@@ -44,6 +46,8 @@ struct AppOptions {
         &AppChanges::miniprogram_appid);
     add(cmd, "--miniprogram-secret", miniprogram_secret,
         "WeChat mini program appsecret (stored encrypted)", &AppChanges::miniprogram_secret);
+    add(cmd, "--weibo-app-key", weibo_app_key, "Weibo app key (digits; empty for none)",
+        &AppChanges::weibo_app_key);
     add(cmd, "--id-token-ttl", id_token_ttl, "id_token lifetime, seconds",
         &AppChanges::id_token_ttl);
     add(cmd, "--wechat-session-ttl", wechat_session_ttl, "WeChat session lifetime, seconds",

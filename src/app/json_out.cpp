@@ -9,6 +9,8 @@ namespace ciamd {
 boost::json::object application_json(const Application& app) {
   boost::json::array methods;
   for (BindMethod m : app.bind_methods) methods.emplace_back(to_string(m));
+  boost::json::array factors;
+  for (MfaFactor f : app.mfa_factors) factors.emplace_back(to_string(f));
   boost::json::object o;
   o["client_id"] = app.client_id;
   o["name"] = app.name;
@@ -17,10 +19,12 @@ boost::json::object application_json(const Application& app) {
   o["bind_methods"] = std::move(methods);
   o["access"] = to_string(app.access);
   o["mfa"] = to_string(app.mfa);
+  o["mfa_factors"] = std::move(factors);
   o["wechat_appid"] = app.wechat.appid;
   o["wechat_secret_set"] = !app.wechat.secret.empty();
   o["miniprogram_appid"] = app.miniprogram.appid;
   o["miniprogram_secret_set"] = !app.miniprogram.secret.empty();
+  o["weibo_app_key"] = app.weibo_app_key;
   o["id_token_ttl"] = app.id_token_ttl;
   o["wechat_session_ttl"] = app.wechat_session_ttl;
   o["miniprogram_session_ttl"] = app.miniprogram_session_ttl;

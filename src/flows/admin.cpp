@@ -29,6 +29,12 @@ bool valid_client_id(const std::string& id) {
          });
 }
 
+// Weibo app keys are numeric; anything else is a typo (or another provider's id) that would only
+// show up as every Weibo login failing.
+bool valid_weibo_app_key(const std::string& key) {
+  return std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 std::optional<ApiError> check_ttl(const std::optional<std::int64_t>& v, std::int64_t max,
                                   const char* name) {
   if (v && (*v < 60 || *v > max)) {
@@ -79,6 +85,15 @@ std::optional<ApiError> apply(const AppChanges& c, Application& app) {
     auto p = parse_mfa_policy(*c.mfa);
     if (!p) return invalid("mfa must be off, always or new_device");
     app.mfa = *p;
+  }
+  if (c.mfa_factors) {
+    auto f = parse_mfa_factors(*c.mfa_factors);
+    if (!f) return invalid("mfa factors must be a list of SMS and EMAIL");
+    app.mfa_factors = *f;
+  }
+  if (c.weibo_app_key) {
+    if (!valid_weibo_app_key(*c.weibo_app_key)) return invalid("weibo app key must be digits");
+    app.weibo_app_key = *c.weibo_app_key;
   }
   if (auto e = check_ttl(c.id_token_ttl, kMaxIdTokenTtl, "id token ttl")) return e;
   if (auto e = check_ttl(c.wechat_session_ttl, kMaxSessionTtl, "wechat session ttl")) return e;

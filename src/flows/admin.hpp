@@ -27,10 +27,12 @@ struct AppChanges {
   std::optional<std::string> bind_methods;  // "VERIFY_PHONE,VERIFY_EMAIL"
   std::optional<std::string> access;        // all | assigned
   std::optional<std::string> mfa;           // off | always | new_device
+  std::optional<std::string> mfa_factors;   // "SMS,EMAIL"
   std::optional<std::string> wechat_appid;
   std::optional<std::string> wechat_secret;
   std::optional<std::string> miniprogram_appid;  // with miniprogram_secret, as for wechat_*
   std::optional<std::string> miniprogram_secret;
+  std::optional<std::string> weibo_app_key;  // digits; "" for no Weibo
   std::optional<std::int64_t> id_token_ttl;
   std::optional<std::int64_t> wechat_session_ttl;
   std::optional<std::int64_t> miniprogram_session_ttl;

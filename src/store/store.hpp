@@ -65,6 +65,12 @@ struct UnionidAttachment {
   std::string user_id;  // the identity's user
 };
 
+// A device a user completed a login from (MFA policy `new_device`).
+struct KnownDevice {
+  std::string user_id;
+  std::string fingerprint;  // X-device-fingerprint
+};
+
 // Everything one login outcome writes, applied in one transaction or not at all.
 struct LoginCommit {
   std::optional<std::string> consume_code_id;  // fails the commit if used, revoked or expired
@@ -76,6 +82,8 @@ struct LoginCommit {
   std::optional<UnionidAttachment> attach_unionid;
   std::optional<Session> session;
   std::optional<FlowState> new_flow;
+  // Recorded (first seen / last seen) with every SUCCESS, so `new_device` asks once per device.
+  std::optional<KnownDevice> remember_device;
   UnixSeconds now = 0;
 };
 
@@ -115,6 +123,9 @@ class Store {
   virtual std::optional<Identity> find_identity_by_unionid(std::string_view provider,
                                                            std::string_view unionid) = 0;
   virtual std::vector<Identity> list_identities(std::string_view user_id) = 0;
+
+  // Whether the user completed a login from this device fingerprint before.
+  virtual bool is_known_device(std::string_view user_id, std::string_view fingerprint) = 0;
 
   // Access-policy assignments. assign is idempotent; false when the user or app does not exist.
   virtual bool assign_user(std::string_view client_id, std::string_view user_id) = 0;

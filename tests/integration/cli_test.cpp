@@ -78,6 +78,38 @@ TEST_F(Cli, AppCreateWithJsonShowsTheAppButNeverTheSecret) {
                       {"VERIFY_PHONE", "VERIFY_EMAIL"}));
 }
 
+TEST_F(Cli, AppCreateWithJsonShowsTheWeiboAppKeyAndMfaFactors) {
+  // The "mfa_factors" member, or null when the output has none.
+  const auto factors_of = [](const json::value& app) -> json::value {
+    const json::value* factors =
+        app.is_object() ? app.as_object().if_contains("mfa_factors") : nullptr;
+    return factors != nullptr ? *factors : json::value(nullptr);
+  };
+  const std::string id = unique_name("client");
+  const json::value created =
+      cli_json({"app", "create", "--client-id", id, "--weibo-app-key", "2882303761", "--mfa",
+                "new_device", "--mfa-factors", "EMAIL,SMS", "--json"});
+  ASSERT_TRUE(created.is_object()) << dump(created);
+  EXPECT_EQ(string_at(created.as_object(), "weibo_app_key"), "2882303761");
+  EXPECT_EQ(string_at(created.as_object(), "mfa"), "new_device");
+  EXPECT_EQ(factors_of(created), (json::array{"EMAIL", "SMS"})) << dump(created);
+
+  // Defaults: no Weibo app, both factors.
+  const json::value plain = cli_json({"app", "create", "--json"});
+  ASSERT_TRUE(plain.is_object()) << dump(plain);
+  EXPECT_EQ(string_at(plain.as_object(), "weibo_app_key"), "");
+  EXPECT_EQ(factors_of(plain), (json::array{"SMS", "EMAIL"})) << dump(plain);
+
+  // An update changes them ("" removes the Weibo app) and `show` reads them back.
+  const RunResult r =
+      env().cli({"app", "update", id, "--weibo-app-key", "", "--mfa-factors", "SMS"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json::value shown = cli_json({"app", "show", id, "--json"});
+  ASSERT_TRUE(shown.is_object()) << dump(shown);
+  EXPECT_EQ(string_at(shown.as_object(), "weibo_app_key"), "");
+  EXPECT_EQ(factors_of(shown), (json::array{"SMS"})) << dump(shown);
+}
+
 TEST_F(Cli, AppCreateGeneratesAClientId) {
   const json::object app = env().create_app_json();
   EXPECT_GE(string_at(app, "client_id").size(), 16U) << dump(app);
@@ -137,6 +169,9 @@ TEST_F(Cli, InvalidAppOptionsAreRefusedAndChangeNothing) {
   expect_refused(plus({"--access", "everyone"}));
   expect_refused(plus({"--bind-methods", "VERIFY_PHONE,CARRIER_PIGEON"}));
   expect_refused(plus({"--bind-methods", ""}));
+  expect_refused(plus({"--weibo-app-key", "wb-not-digits"}));
+  expect_refused(plus({"--mfa-factors", "SMS,TOTP"}));
+  expect_refused(plus({"--mfa-factors", ""}));
   expect_refused({"app", "update", env().create_app(), "--unbound", "sometimes"});
 }
 

@@ -27,6 +27,8 @@ TEST_F(AdminTest, CreateWithDefaults) {
   EXPECT_EQ(app->unbound, UnboundPolicy::kRegister);
   EXPECT_EQ(app->access, AccessPolicy::kAll);
   EXPECT_EQ(app->mfa, MfaPolicy::kOff);
+  EXPECT_EQ(app->mfa_factors, (std::vector<MfaFactor>{MfaFactor::kSms, MfaFactor::kEmail}));
+  EXPECT_EQ(app->weibo_app_key, "");
   EXPECT_EQ(app->id_token_ttl, kDefaultIdTokenTtl);
   EXPECT_EQ(app->wechat_session_ttl, kDefaultWechatSessionTtl);
   EXPECT_EQ(app->weibo_session_ttl, kDefaultWeiboSessionTtl);
@@ -50,6 +52,8 @@ TEST_F(AdminTest, CreateWithEveryField) {
   c.bind_methods = "VERIFY_EMAIL, VERIFY_PHONE";
   c.access = "assigned";
   c.mfa = "new_device";
+  c.mfa_factors = "EMAIL, SMS";
+  c.weibo_app_key = "2882303761";
   c.wechat_appid = "wx123";
   c.wechat_secret = "s3cret";
   c.miniprogram_appid = "wxmini";
@@ -69,6 +73,8 @@ TEST_F(AdminTest, CreateWithEveryField) {
             (std::vector<BindMethod>{BindMethod::kVerifyEmail, BindMethod::kVerifyPhone}));
   EXPECT_EQ(app->access, AccessPolicy::kAssigned);
   EXPECT_EQ(app->mfa, MfaPolicy::kNewDevice);
+  EXPECT_EQ(app->mfa_factors, (std::vector<MfaFactor>{MfaFactor::kEmail, MfaFactor::kSms}));
+  EXPECT_EQ(app->weibo_app_key, "2882303761");
   EXPECT_EQ(app->wechat.appid, "wx123");
   EXPECT_EQ(app->wechat.secret, "s3cret");
   EXPECT_EQ(app->miniprogram.appid, "wxmini");
@@ -98,6 +104,13 @@ TEST_F(AdminTest, CreateRejectsEachInvalidFieldAndWritesNothing) {
       {"empty bind methods", with([](AppChanges& c) { c.bind_methods = ""; })},
       {"access", with([](AppChanges& c) { c.access = "everyone"; })},
       {"mfa", with([](AppChanges& c) { c.mfa = "sms"; })},
+      {"mfa factors", with([](AppChanges& c) { c.mfa_factors = "SMS,TOTP"; })},
+      {"mfa factors lower case", with([](AppChanges& c) { c.mfa_factors = "sms"; })},
+      {"empty mfa factors", with([](AppChanges& c) { c.mfa_factors = ""; })},
+      {"mfa factors only commas", with([](AppChanges& c) { c.mfa_factors = ","; })},
+      {"weibo app key letters", with([](AppChanges& c) { c.weibo_app_key = "28823abc"; })},
+      {"weibo app key sign", with([](AppChanges& c) { c.weibo_app_key = "-2882303761"; })},
+      {"weibo app key space", with([](AppChanges& c) { c.weibo_app_key = " 2882303761"; })},
       {"id token ttl low", with([](AppChanges& c) { c.id_token_ttl = 59; })},
       {"id token ttl high", with([](AppChanges& c) { c.id_token_ttl = 24 * 3600 + 1; })},
       {"negative ttl", with([](AppChanges& c) { c.wechat_session_ttl = -1; })},
@@ -245,6 +258,48 @@ TEST_F(AdminTest, UpdateRejectsInvalidChangesAndKeepsTheStoredApp) {
   same.enabled = false;
   ASSERT_TRUE(update_application(*store_, "keep-client", same, now_));
   EXPECT_FALSE(get_application(*store_, "keep-client")->enabled);
+}
+
+TEST_F(AdminTest, UpdateWeiboAppKeyAndMfaFactors) {
+  AppChanges c;
+  c.client_id = "weibo-client";
+  ASSERT_TRUE(create_application(*store_, c, now_));
+
+  AppChanges set;
+  set.weibo_app_key = "2882303761";
+  set.mfa_factors = "EMAIL";
+  ASSERT_TRUE(update_application(*store_, "weibo-client", set, now_));
+  Result<Application> app = get_application(*store_, "weibo-client");
+  ASSERT_TRUE(app);
+  EXPECT_EQ(app->weibo_app_key, "2882303761");
+  EXPECT_EQ(app->mfa_factors, std::vector<MfaFactor>{MfaFactor::kEmail});
+
+  // Invalid values are refused and change nothing, the valid field of the same update included.
+  for (const auto& [key, factors] : {std::pair<std::string, std::string>{"123", "SMS,FAX"},
+                                     std::pair<std::string, std::string>{"12a", "SMS"}}) {
+    AppChanges bad;
+    bad.weibo_app_key = key;
+    bad.mfa_factors = factors;
+    EXPECT_EQ(update_application(*store_, "weibo-client", bad, now_).error().code,
+              ErrorCode::kAdminInvalidArgument)
+        << key << " " << factors;
+  }
+  AppChanges no_factors;
+  no_factors.mfa_factors = "";
+  EXPECT_EQ(update_application(*store_, "weibo-client", no_factors, now_).error().code,
+            ErrorCode::kAdminInvalidArgument);
+  app = get_application(*store_, "weibo-client");
+  EXPECT_EQ(app->weibo_app_key, "2882303761");
+  EXPECT_EQ(app->mfa_factors, std::vector<MfaFactor>{MfaFactor::kEmail});
+
+  // "" removes the Weibo app; repeats in the factor list are dropped.
+  AppChanges clear;
+  clear.weibo_app_key = "";
+  clear.mfa_factors = "SMS,SMS,EMAIL";
+  ASSERT_TRUE(update_application(*store_, "weibo-client", clear, now_));
+  app = get_application(*store_, "weibo-client");
+  EXPECT_EQ(app->weibo_app_key, "");
+  EXPECT_EQ(app->mfa_factors, (std::vector<MfaFactor>{MfaFactor::kSms, MfaFactor::kEmail}));
 }
 
 TEST_F(AdminTest, UnknownApplicationIsNotFound) {

@@ -34,6 +34,7 @@ class StoreCommitTest : public StoreTest {
     commit.new_flow = sample_flow("next-" + id, "client-a");
     commit.new_flow->kind = FlowKind::kMfa;
     commit.new_flow->user_id = id;
+    commit.remember_device = KnownDevice{id, "device-1"};
     commit.now = 1700000300;
     return commit;
   }
@@ -66,6 +67,7 @@ TEST_F(StoreCommitTest, HappyPathWritesEverything) {
   EXPECT_EQ(session->expires_at, 1700432200);
   EXPECT_FALSE(session->revoked);
   EXPECT_FALSE(store_->find_session_by_hash("hash-unknown"));
+  EXPECT_TRUE(store_->is_known_device("1001", "device-1"));  // the user is new in this commit
 
   const auto next = store_->find_flow_state("next-1001");
   ASSERT_TRUE(next);

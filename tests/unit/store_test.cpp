@@ -24,12 +24,14 @@ void expect_same(const Application& a, const Application& b) {
   EXPECT_EQ(a.bind_methods, b.bind_methods);
   EXPECT_EQ(a.access, b.access);
   EXPECT_EQ(a.mfa, b.mfa);
+  EXPECT_EQ(a.mfa_factors, b.mfa_factors);
   EXPECT_EQ(a.wechat.appid, b.wechat.appid);
   EXPECT_EQ(a.wechat.secret, b.wechat.secret);
   EXPECT_EQ(a.wechat_session_ttl, b.wechat_session_ttl);
   EXPECT_EQ(a.miniprogram.appid, b.miniprogram.appid);
   EXPECT_EQ(a.miniprogram.secret, b.miniprogram.secret);
   EXPECT_EQ(a.miniprogram_session_ttl, b.miniprogram_session_ttl);
+  EXPECT_EQ(a.weibo_app_key, b.weibo_app_key);
   EXPECT_EQ(a.weibo_session_ttl, b.weibo_session_ttl);
   EXPECT_EQ(a.id_token_ttl, b.id_token_ttl);
   EXPECT_EQ(a.created_at, b.created_at);
@@ -142,6 +144,8 @@ TEST_F(StoreTest, UpgradesAVersionTwoDatabaseKeepingItsApplications) {
   Application expected = before;
   expected.miniprogram = {};
   expected.miniprogram_session_ttl = kDefaultWechatSessionTtl;
+  expected.weibo_app_key.clear();                    // 004: no Weibo
+  expected.mfa_factors = Application{}.mfa_factors;  // 004: both factors
   expect_same(*found, expected);
   ASSERT_EQ(store->list_applications().size(), 1U);
 
@@ -181,6 +185,8 @@ TEST_F(StoreTest, ApplicationRoundTrip) {
   changed.wechat = {"wx-other", "another-secret"};
   changed.miniprogram = {"wx-mini-other", "another-mini-secret"};
   changed.miniprogram_session_ttl = 7200;
+  changed.weibo_app_key = "1234567890";
+  changed.mfa_factors = {MfaFactor::kEmail, MfaFactor::kSms};
   changed.id_token_ttl = 120;
   changed.created_at = 1;  // not writable: the original creation time stays
   changed.updated_at = 1700009999;
@@ -276,6 +282,8 @@ TEST_F(StoreTest, EmptyApplicationSecretStaysEmpty) {
   app.wechat = {};
   app.miniprogram = {};
   app.bind_methods = {};
+  app.mfa_factors = {};
+  app.weibo_app_key.clear();
   ASSERT_TRUE(store_->create_application(app));
   const auto found = store_->find_application("client-a");
   ASSERT_TRUE(found);

@@ -88,7 +88,8 @@ class StoreTest : public ::testing::Test {
   std::map<std::string, std::int64_t> row_counts() {
     RawDb raw(path_);
     std::map<std::string, std::int64_t> counts;
-    for (const char* table : {"users", "identities", "unionid_owners", "sessions", "flow_states"}) {
+    for (const char* table :
+         {"users", "identities", "unionid_owners", "sessions", "flow_states", "user_devices"}) {
       counts[table] = raw.count(table);
     }
     counts["consumed flows"] =
@@ -108,8 +109,10 @@ class StoreTest : public ::testing::Test {
     app.bind_methods = {BindMethod::kVerifyEmail};
     app.access = AccessPolicy::kAssigned;
     app.mfa = MfaPolicy::kNewDevice;
+    app.mfa_factors = {MfaFactor::kEmail};
     app.wechat = {"wx1234567890", "s3cr3t-wechat-app-secret"};
     app.miniprogram = {"wxmini0987654321", "s3cr3t-mini-program-secret"};
+    app.weibo_app_key = "2882303761";
     app.wechat_session_ttl = 1000;
     app.miniprogram_session_ttl = 1500;
     app.weibo_session_ttl = 2000;

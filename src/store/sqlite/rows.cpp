@@ -23,11 +23,13 @@ std::optional<UserStatus> parse_user_status(std::string_view s) {
   return std::nullopt;
 }
 
-std::string bind_methods_csv(const std::vector<BindMethod>& methods) {
+// A list of enum values as the CSV of their names ("VERIFY_PHONE,VERIFY_EMAIL", "SMS,EMAIL").
+template <class T>
+std::string names_csv(const std::vector<T>& values) {
   std::string csv;
-  for (BindMethod m : methods) {
+  for (T v : values) {
     if (!csv.empty()) csv += ',';
-    csv += to_string(m);
+    csv += to_string(v);
   }
   return csv;
 }
@@ -35,6 +37,13 @@ std::string bind_methods_csv(const std::vector<BindMethod>& methods) {
 std::vector<BindMethod> read_bind_methods(const std::string& csv) {
   if (csv.empty()) return {};  // parse_bind_methods rejects an empty list; an app may have one
   return known(parse_bind_methods(csv), "applications.bind_methods", csv);
+}
+
+// flows/admin never stores an empty list, but the store keeps what it is given: an empty list
+// reads back empty, not as the defaults, so that a round trip is exact.
+std::vector<MfaFactor> read_mfa_factors(const std::string& csv) {
+  if (csv.empty()) return {};
+  return known(parse_mfa_factors(csv), "applications.mfa_factors", csv);
 }
 
 // The pending identity of a flow, as JSON. profile_json travels as a string, not a nested object,
@@ -140,13 +149,13 @@ std::string insert_sql(const Table& table) {
 
 void bind_application(Statement& stmt, const Application& app, const Sealer& sealer) {
   stmt.bind_all(app.client_id, app.name, app.enabled, to_string(app.unbound),
-                bind_methods_csv(app.bind_methods), to_string(app.access), to_string(app.mfa),
-                app.wechat.appid,
+                names_csv(app.bind_methods), to_string(app.access), to_string(app.mfa),
+                names_csv(app.mfa_factors), app.wechat.appid,
                 seal_secret(sealer, app.wechat.secret, wechat_secret_aad(app.client_id)),
                 app.wechat_session_ttl, app.miniprogram.appid,
                 seal_secret(sealer, app.miniprogram.secret, miniprogram_secret_aad(app.client_id)),
-                app.miniprogram_session_ttl, app.weibo_session_ttl, app.id_token_ttl,
-                app.created_at, app.updated_at);
+                app.miniprogram_session_ttl, app.weibo_app_key, app.weibo_session_ttl,
+                app.id_token_ttl, app.created_at, app.updated_at);
 }
 
 Application read_application(const Statement& row, const Sealer& sealer) {
@@ -159,18 +168,20 @@ Application read_application(const Statement& row, const Sealer& sealer) {
   app.bind_methods = read_bind_methods(row.text(4));
   app.access = known(parse_access_policy(row.text(5)), "applications.access_policy", row.text(5));
   app.mfa = known(parse_mfa_policy(row.text(6)), "applications.mfa_policy", row.text(6));
-  app.wechat.appid = row.text(7);
+  app.mfa_factors = read_mfa_factors(row.text(7));
+  app.wechat.appid = row.text(8);
   app.wechat.secret =
-      open_secret(sealer, row.text(8), wechat_secret_aad(app.client_id), "WeChat", app.client_id);
-  app.wechat_session_ttl = row.int64(9);
-  app.miniprogram.appid = row.text(10);
-  app.miniprogram.secret = open_secret(sealer, row.text(11), miniprogram_secret_aad(app.client_id),
+      open_secret(sealer, row.text(9), wechat_secret_aad(app.client_id), "WeChat", app.client_id);
+  app.wechat_session_ttl = row.int64(10);
+  app.miniprogram.appid = row.text(11);
+  app.miniprogram.secret = open_secret(sealer, row.text(12), miniprogram_secret_aad(app.client_id),
                                        "mini program", app.client_id);
-  app.miniprogram_session_ttl = row.int64(12);
-  app.weibo_session_ttl = row.int64(13);
-  app.id_token_ttl = row.int64(14);
-  app.created_at = row.int64(15);
-  app.updated_at = row.int64(16);
+  app.miniprogram_session_ttl = row.int64(13);
+  app.weibo_app_key = row.text(14);
+  app.weibo_session_ttl = row.int64(15);
+  app.id_token_ttl = row.int64(16);
+  app.created_at = row.int64(17);
+  app.updated_at = row.int64(18);
   return app;
 }
 

@@ -26,9 +26,9 @@ struct Table {
 inline constexpr Table kApplications{
     "applications",
     "client_id, name, enabled, unbound_policy, bind_methods, access_policy, mfa_policy, "
-    "wechat_appid, wechat_secret_sealed, wechat_session_ttl, miniprogram_appid, "
-    "miniprogram_secret_sealed, miniprogram_session_ttl, weibo_session_ttl, id_token_ttl, "
-    "created_at, updated_at"};
+    "mfa_factors, wechat_appid, wechat_secret_sealed, wechat_session_ttl, miniprogram_appid, "
+    "miniprogram_secret_sealed, miniprogram_session_ttl, weibo_app_key, weibo_session_ttl, "
+    "id_token_ttl, created_at, updated_at"};
 inline constexpr Table kUsers{"users",
                               "id, username, name, mobile, email, status, created_at, updated_at"};
 inline constexpr Table kIdentities{
@@ -44,6 +44,8 @@ inline constexpr Table kVerificationCodes{"verification_codes",
                                           "created_at, expires_at, used, revoked"};
 inline constexpr Table kSigningKeys{
     "signing_keys", "kid, algorithm, sealed_private_key, state, created_at, retired_at"};
+inline constexpr Table kUserDevices{"user_devices",
+                                    "user_id, device_fingerprint, first_seen_at, last_seen_at"};
 inline constexpr Table kAuditEvents{
     "audit_events",
     "at, request_id, event, client_id, provider, user_id, "

@@ -90,6 +90,18 @@ bool attach_unionid(sqlite::Connection& conn, const UnionidAttachment& attachmen
   return claim_unionid(conn, attachment.provider, attachment.unionid, attachment.user_id, now);
 }
 
+// Records that the user logged in from `device`: first_seen_at on the first login from it,
+// last_seen_at on every one. The upsert reads the same in PostgreSQL, and the primary key settles
+// two logins from one new device at once (one inserts, the other updates).
+void remember_device(sqlite::Connection& conn, const KnownDevice& device, UnixSeconds now) {
+  static const std::string sql = sqlite::insert_sql(sqlite::kUserDevices) +
+                                 " ON CONFLICT (user_id, device_fingerprint) DO UPDATE SET "
+                                 "last_seen_at = excluded.last_seen_at";
+  auto stmt = conn.prepare(sql);
+  stmt.bind_all(device.user_id, device.fingerprint, now, now);
+  stmt.execute();  // an unknown user is a bug in the caller: StoreError, and the commit rolls back
+}
+
 }  // namespace
 
 CommitResult SqliteStore::commit_login(const LoginCommit& commit) {
@@ -136,6 +148,11 @@ CommitResult SqliteStore::commit_login(const LoginCommit& commit) {
     auto stmt = conn->prepare(sql);
     sqlite::bind_flow_state(stmt, *commit.new_flow);
     stmt.execute();
+  }
+  // Last, after the user this commit may create. An empty fingerprint is skipped: it is the same
+  // for every device that sends none, so remembering it would let any such device pass as known.
+  if (commit.remember_device && !commit.remember_device->fingerprint.empty()) {
+    remember_device(*conn, *commit.remember_device, commit.now);
   }
   tx.commit();
   return CommitResult::kOk;

@@ -71,13 +71,13 @@ std::vector<Application> SqliteStore::list_applications() {
 
 bool SqliteStore::update_application(const Application& app) {
   // Parameters as bind_application numbers them (the column order of kApplications); created_at
-  // (?16) is bound but deliberately not written.
+  // (?18) is bound but deliberately not written.
   static const std::string sql =
       "UPDATE applications SET name = ?2, enabled = ?3, unbound_policy = ?4, bind_methods = ?5, "
-      "access_policy = ?6, mfa_policy = ?7, wechat_appid = ?8, wechat_secret_sealed = ?9, "
-      "wechat_session_ttl = ?10, miniprogram_appid = ?11, miniprogram_secret_sealed = ?12, "
-      "miniprogram_session_ttl = ?13, weibo_session_ttl = ?14, id_token_ttl = ?15, "
-      "updated_at = ?17 WHERE client_id = ?1";
+      "access_policy = ?6, mfa_policy = ?7, mfa_factors = ?8, wechat_appid = ?9, "
+      "wechat_secret_sealed = ?10, wechat_session_ttl = ?11, miniprogram_appid = ?12, "
+      "miniprogram_secret_sealed = ?13, miniprogram_session_ttl = ?14, weibo_app_key = ?15, "
+      "weibo_session_ttl = ?16, id_token_ttl = ?17, updated_at = ?19 WHERE client_id = ?1";
   auto conn = pool_.acquire();
   auto stmt = conn->prepare(sql);
   sqlite::bind_application(stmt, app, sealer_);
@@ -150,6 +150,18 @@ std::vector<Identity> SqliteStore::list_identities(std::string_view user_id) {
       sqlite::kIdentities, "WHERE user_id = ?1 ORDER BY created_at, provider, provider_app_id");
   auto conn = pool_.acquire();
   return find_all(*conn, sql, sqlite::read_identity, user_id);
+}
+
+// --- Known devices -------------------------------------------------------------------------------
+
+bool SqliteStore::is_known_device(std::string_view user_id, std::string_view fingerprint) {
+  // commit_login never remembers an empty fingerprint; asking about one is answered the same way.
+  if (fingerprint.empty()) return false;
+  auto conn = pool_.acquire();
+  auto stmt =
+      conn->prepare("SELECT 1 FROM user_devices WHERE user_id = ?1 AND device_fingerprint = ?2");
+  stmt.bind_all(user_id, fingerprint);
+  return stmt.step();
 }
 
 // --- Assignments -------------------------------------------------------------------------------

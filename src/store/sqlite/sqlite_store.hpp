@@ -40,6 +40,8 @@ class SqliteStore final : public Store {
                                                    std::string_view unionid) override;
   std::vector<Identity> list_identities(std::string_view user_id) override;
 
+  bool is_known_device(std::string_view user_id, std::string_view fingerprint) override;
+
   bool assign_user(std::string_view client_id, std::string_view user_id) override;
   bool is_assigned(std::string_view client_id, std::string_view user_id) override;
 
