@@ -22,6 +22,7 @@ class ConfigFile : public ::testing::Test {
     unsetenv("CIAMD_SERVER_LISTEN");
     unsetenv("CIAMD_SERVER_THREADS");
     unsetenv("CIAMD_SERVER_DEVELOPMENT");
+    unsetenv("CIAMD_UPSTREAM_WEIBO_BASE_URL");
   }
   const std::string& write(const std::string& text) {
     std::ofstream(path_) << text;
@@ -34,6 +35,7 @@ TEST_F(ConfigFile, DefaultsWithoutAFile) {
   const Config cfg = load_config("");
   EXPECT_EQ(cfg.server.listen, "127.0.0.1:8080");
   EXPECT_EQ(cfg.upstream.wechat_base_url, "https://api.weixin.qq.com");
+  EXPECT_EQ(cfg.upstream.weibo_base_url, "https://api.weibo.com");
   EXPECT_EQ(cfg.server.max_header_bytes, 8192);
   EXPECT_EQ(cfg.server.max_body_bytes, 65536);
 }
@@ -52,6 +54,13 @@ TEST_F(ConfigFile, EnvironmentOverridesTheFile) {
   const Config cfg = load_config(write("[server]\nlisten = \"0.0.0.0:9000\"\nthreads = 3\n"));
   EXPECT_EQ(cfg.server.listen, "127.0.0.1:7000");
   EXPECT_EQ(cfg.server.threads, 5);
+}
+
+TEST_F(ConfigFile, WeiboBaseUrlFromTheFileAndTheEnvironment) {
+  const std::string& path = write("[upstream]\nweibo_base_url = \"http://127.0.0.1:9100\"\n");
+  EXPECT_EQ(load_config(path).upstream.weibo_base_url, "http://127.0.0.1:9100");
+  setenv("CIAMD_UPSTREAM_WEIBO_BASE_URL", "https://weibo.test", 1);
+  EXPECT_EQ(load_config(path).upstream.weibo_base_url, "https://weibo.test");
 }
 
 TEST_F(ConfigFile, BooleansFromTomlAndEnvironment) {

@@ -1,3 +1,3 @@
 ciamd_test(idp_test
-  SOURCES unit/idp_wire_test.cpp unit/idp_server_token_test.cpp
+  SOURCES unit/idp_wire_test.cpp unit/idp_server_token_test.cpp unit/idp_weibo_test.cpp
   DEPS ciamd_idp)
