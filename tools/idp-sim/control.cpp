@@ -6,6 +6,7 @@
 
 #include "idp-sim/control_util.hpp"
 #include "idp-sim/wechat_mini_control.hpp"
+#include "idp-sim/weibo_control.hpp"
 #include "idp-sim/wire.hpp"
 
 namespace idp_sim {
@@ -138,6 +139,7 @@ void add_control_routes(ciamd::Router& router, SimState& state) {
   add_control_route(router, "POST", "/_sim/clock",
                     [&state](Req req) { return advance_clock(state.clock(), req); });
   add_wechat_mini_control_routes(router, state);
+  add_weibo_control_routes(router, state);
 }
 
 }  // namespace idp_sim

@@ -15,8 +15,10 @@
 namespace idp_sim {
 
 struct Fault {
-  std::optional<int> errcode;         // answer HTTP 200 with this provider error
-  std::optional<std::string> errmsg;  // text before the rid suffix; a default per errcode if absent
+  std::optional<int> errcode;  // answer this provider error, in the path's provider's error shape
+  // WeChat: the errmsg before the rid suffix; Weibo: the "error" text. A default per code if
+  // absent.
+  std::optional<std::string> errmsg;
   std::int64_t latency_ms = 0;     // delay before answering (applied first, combines with the rest)
   std::optional<int> http_status;  // answer this status with an HTML body
   bool garbage = false;            // answer HTTP 200 with a body that is not JSON

@@ -1,6 +1,6 @@
-// idp-sim: the upstream simulator. Serves the simulated WeChat Open Platform and Mini Program
-// endpoints and the /_sim/ control API on an HTTP listener and, with --https-listen, on an HTTPS
-// listener with a throwaway CA. See docs/idp-sim.md.
+// idp-sim: the upstream simulator. Serves the simulated WeChat Open Platform, Mini Program and
+// Weibo endpoints and the /_sim/ control API on an HTTP listener and, with --https-listen, on an
+// HTTPS listener with a throwaway CA. See docs/idp-sim.md.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -55,6 +55,7 @@ struct Options {
   std::string tls_dir;
   std::string ready_file;
   std::vector<std::string> wechat_apps;
+  std::vector<std::string> weibo_apps;
   std::int64_t code_ttl = 600;
   std::int64_t mini_code_ttl = kMiniCodeTtl;
   int threads = 1;
@@ -70,6 +71,12 @@ int run(const Options& opts) {
     const auto colon = app.find(':');
     state.wechat().add_app(app.substr(0, colon), app.substr(colon + 1));
     spdlog::info("wechat app {} registered", app.substr(0, colon));
+  }
+  for (const auto& app : opts.weibo_apps) {
+    const auto colon = app.find(':');
+    const auto added = state.weibo().add_app(app.substr(0, colon), app.substr(colon + 1), {});
+    if (!added) throw CLI::ValidationError("--weibo-app", added.error().message);
+    spdlog::info("weibo app {} registered", app.substr(0, colon));
   }
 
   ciamd::Runtime runtime(opts.threads);
@@ -116,8 +123,8 @@ int run(const Options& opts) {
 
 int main(int argc, char** argv) {
   CLI::App cli{
-      "idp-sim: a WeChat (Open Platform and Mini Program) upstream simulator for tests and demos "
-      "(see docs/idp-sim.md)"};
+      "idp-sim: a WeChat (Open Platform and Mini Program) and Weibo upstream simulator for tests "
+      "and demos (see docs/idp-sim.md)"};
   Options opts;
   cli.add_option("--listen", opts.listen, "HTTP listen address HOST:PORT (port 0: ephemeral)")
       ->capture_default_str();
@@ -133,6 +140,14 @@ int main(int argc, char** argv) {
         const auto colon = v.find(':');
         return colon == std::string::npos || colon == 0 || colon + 1 == v.size()
                    ? std::string("expected APPID:SECRET")
+                   : std::string();
+      });
+  cli.add_option("--weibo-app", opts.weibo_apps, "a Weibo app APPKEY:SECRET (repeatable)")
+      ->check([](const std::string& v) {
+        const auto colon = v.find(':');
+        return colon == std::string::npos || !is_weibo_id(v.substr(0, colon)) ||
+                       colon + 1 == v.size()
+                   ? std::string("expected APPKEY:SECRET with a numeric APPKEY")
                    : std::string();
       });
   cli.add_option("--code-ttl", opts.code_ttl, "default lifetime in seconds of Open Platform codes")

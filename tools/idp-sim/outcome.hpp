@@ -1,6 +1,7 @@
-// idp-sim/outcome: a value or an error, for the simulator's logic layer. Two error kinds exist:
+// idp-sim/outcome: a value or an error, for the simulator's logic layer. Three error kinds exist:
 // WxError is what a simulated WeChat endpoint answers (rendered on the wire as HTTP 200 + errcode),
-// ControlError is a bad request to the control API (rendered as HTTP 4xx + {"error": ...}).
+// WeiboError what a simulated Weibo endpoint answers (HTTP 400 + error_code), and ControlError is a
+// bad request to the control API (rendered as HTTP 4xx + {"error": ...}).
 #pragma once
 
 #include <string>
@@ -31,6 +32,12 @@ struct WxError {
   std::string text;
 };
 
+// A Weibo error: `error_code` and the `error` text; the wire layer adds the "request" path.
+struct WeiboError {
+  int error_code = 0;
+  std::string error;
+};
+
 struct ControlError {
   int status = 400;
   std::string message;
@@ -40,6 +47,8 @@ struct Done {};
 
 template <class T>
 using WxResult = Outcome<T, WxError>;
+template <class T>
+using WeiboResult = Outcome<T, WeiboError>;
 template <class T>
 using ControlResult = Outcome<T, ControlError>;
 

@@ -5,6 +5,7 @@
 #include "idp-sim/control.hpp"
 #include "idp-sim/wechat_mini.hpp"
 #include "idp-sim/wechat_open.hpp"
+#include "idp-sim/weibo.hpp"
 #include "idp-sim/wire.hpp"
 
 namespace idp_sim {
@@ -13,9 +14,11 @@ ciamd::Router make_router(SimState& state) {
   ciamd::Router router;
   add_wechat_open_routes(router, state);
   add_wechat_mini_routes(router, state);
+  add_weibo_routes(router, state);
   add_control_routes(router, state);
   // Unknown provider paths get HTTP 404 with an empty body: what a gateway in front of the real
-  // API answers for a URL it does not route (WeChat's own JSON errors are only for known paths).
+  // API answers for a URL it does not route (the providers' own JSON errors are only for known
+  // paths).
   // The control API keeps its {"error": ...} shape.
   router.on_miss([](const ciamd::HttpRequest& request, ciamd::RouteMiss miss) {
     const int status = miss == ciamd::RouteMiss::kWrongMethod ? 405 : 404;

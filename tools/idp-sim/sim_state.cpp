@@ -8,9 +8,11 @@ SimState::SimState(SimOptions options)
     : clock_(std::move(options.now)),
       wechat_(clock_, options.code_ttl),
       server_tokens_(clock_, wechat_),
-      wechat_mini_(clock_, wechat_, server_tokens_, options.mini_code_ttl) {}
+      wechat_mini_(clock_, wechat_, server_tokens_, options.mini_code_ttl),
+      weibo_(clock_) {}
 
 void SimState::reset() {
+  weibo_.reset();
   wechat_mini_.reset();
   server_tokens_.reset();
   wechat_.reset();

@@ -1,5 +1,6 @@
 // idp-sim/sim_state: everything the simulator remembers, in memory, shared by all request
-// handlers on all threads (each part locks for itself). New providers add their part here.
+// handlers on all threads (each part locks for itself): WeChat and Weibo. New providers add their
+// part here.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include "idp-sim/wechat_mini_state.hpp"
 #include "idp-sim/wechat_server_tokens.hpp"
 #include "idp-sim/wechat_state.hpp"
+#include "idp-sim/weibo_state.hpp"
 
 namespace idp_sim {
 
@@ -29,10 +31,11 @@ class SimState {
   WechatState& wechat() { return wechat_; }
   WechatServerTokens& server_tokens() { return server_tokens_; }
   WechatMiniState& wechat_mini() { return wechat_mini_; }
+  WeiboState& weibo() { return weibo_; }
 
-  // POST /_sim/reset: users, codes (of every kind), tokens (user and server ones), faults,
-  // counters and the clock offset go; apps and their knobs stay, because they mirror
-  // configuration (--wechat-app) rather than test data.
+  // POST /_sim/reset: users, codes (of every kind), tokens (user and server ones, WeChat and
+  // Weibo), faults, counters and the clock offset go; apps and their knobs stay, because they
+  // mirror configuration (--wechat-app, --weibo-app) rather than test data.
   void reset();
 
  private:
@@ -42,6 +45,7 @@ class SimState {
   WechatState wechat_;
   WechatServerTokens server_tokens_;
   WechatMiniState wechat_mini_;
+  WeiboState weibo_;
 };
 
 }  // namespace idp_sim

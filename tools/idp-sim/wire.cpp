@@ -55,15 +55,14 @@ ciamd::Task<void> delay(std::int64_t ms) {
 }
 
 ciamd::Task<UpstreamReply> apply_fault(const Fault& fault, const ciamd::HttpRequest& request,
-                                       const UpstreamHandler& handler) {
+                                       const std::string& path, const UpstreamHandler& handler,
+                                       const FaultErrorRenderer& render_error) {
   if (fault.latency_ms > 0) co_await delay(fault.latency_ms);
   if (fault.http_status) co_return UpstreamReply{html_error(*fault.http_status), 0};
   if (fault.garbage) co_return UpstreamReply{garbage_body(), 0};
   if (fault.errcode) {
     if (fault_runs_handler(fault)) (void)co_await handler(request);
-    const WxError error{*fault.errcode,
-                        fault.errmsg.value_or(default_wechat_errmsg(*fault.errcode))};
-    co_return UpstreamReply{wechat_error(error), error.errcode};
+    co_return render_error(*fault.errcode, fault.errmsg, path);
   }
   co_return co_await handler(request);  // latency only
 }
@@ -120,6 +119,11 @@ UpstreamReply error_reply(const WxError& error) {
   return UpstreamReply{wechat_error(error), error.errcode};
 }
 
+UpstreamReply wechat_fault_error(int code, const std::optional<std::string>& text,
+                                 const std::string&) {
+  return error_reply(WxError{code, text.value_or(default_wechat_errmsg(code))});
+}
+
 ciamd::HttpResponse control_json(int status, const boost::json::value& body) {
   return ciamd::HttpResponse::json(status, boost::json::serialize(body));
 }
@@ -129,15 +133,16 @@ ciamd::HttpResponse control_error(const ControlError& error) {
 }
 
 void add_upstream_route(ciamd::Router& router, SimState& state, std::string method,
-                        const std::string& path, UpstreamHandler handler) {
+                        const std::string& path, UpstreamHandler handler,
+                        FaultErrorRenderer render_error) {
   state.faults().add_known_path(path);
   router.add(std::move(method), path,
-             [&state, path, handler = std::move(handler)](
+             [&state, path, handler = std::move(handler), render_error = std::move(render_error)](
                  const ciamd::HttpRequest& request) -> ciamd::Task<ciamd::HttpResponse> {
                const std::optional<Fault> fault = state.faults().on_call(path);
                UpstreamReply reply;
                if (fault) {
-                 reply = co_await apply_fault(*fault, request, handler);
+                 reply = co_await apply_fault(*fault, request, path, handler, render_error);
                } else {
                  reply = co_await handler(request);
                }

@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,10 +45,20 @@ struct UpstreamReply {
 UpstreamReply error_reply(const WxError& error);
 using UpstreamHandler = std::function<ciamd::Task<UpstreamReply>(const ciamd::HttpRequest&)>;
 
+// How a provider puts an injected errcode fault on the wire: `code` and its text (absent: the
+// provider's own text for the code), for the route at `path`. Each provider has its error shape.
+using FaultErrorRenderer = std::function<UpstreamReply(
+    int code, const std::optional<std::string>& text, const std::string& path)>;
+// WeChat's: HTTP 200 {"errcode":N,"errmsg":"<text>, rid: ..."}.
+UpstreamReply wechat_fault_error(int code, const std::optional<std::string>& text,
+                                 const std::string& path);
+
 // Registers a simulated provider endpoint. Every call is counted; a queued fault for the path is
-// applied (latency first, then an HTML status, garbage or an errcode; an errcode -1 fault runs
-// `handler` first so its side effects happen, see fault_runs_handler); one line is logged.
+// applied (latency first, then an HTML status, garbage or an errcode rendered by `render_error`;
+// an errcode -1 fault runs `handler` first so its side effects happen, see fault_runs_handler);
+// one line is logged.
 void add_upstream_route(ciamd::Router& router, SimState& state, std::string method,
-                        const std::string& path, UpstreamHandler handler);
+                        const std::string& path, UpstreamHandler handler,
+                        FaultErrorRenderer render_error = wechat_fault_error);
 
 }  // namespace idp_sim

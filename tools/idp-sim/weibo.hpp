@@ -1,0 +1,13 @@
+// idp-sim/weibo: the Weibo endpoints (UPSTREAM.md section 3) on the wire: POST
+// /oauth2/get_token_info and GET /2/users/show.json. Unlike WeChat, Weibo answers errors with
+// HTTP 400 and {"error":"<text>","error_code":N,"request":"<path>"}, injected faults included.
+#pragma once
+
+#include "idp-sim/sim_state.hpp"
+#include "net/router.hpp"
+
+namespace idp_sim {
+
+void add_weibo_routes(ciamd::Router& router, SimState& state);
+
+}  // namespace idp_sim
