@@ -4,6 +4,8 @@
 #include "api/render.hpp"
 #include "api/sdk_login/miniprogram_login.hpp"
 #include "api/sdk_login/wechat_login.hpp"
+#include "api/sdk_login/weibo_login.hpp"
+#include "api/sdk_mfa/mfa.hpp"
 #include "api/sdk_social/bind.hpp"
 #include "api/sdk_social/wechat_mobile_bind.hpp"
 #include "api/sdk_verify/code_send.hpp"
@@ -38,6 +40,7 @@ Router build_sdk_router(const ApiServices& api) {
   r.add("POST", "/api/v2/sdk/login/wechat-miniprogram", bind(api, handle_miniprogram_login));
   r.add("POST", "/api/v2/sdk/login/wechat-mini-program-mobile",
         bind(api, handle_miniprogram_phone_login));
+  r.add("POST", "/api/v2/sdk/login/weibo", bind(api, handle_weibo_login));
   r.add("POST", "/api/v2/sdk/sms/send", bind(api, handle_sms_send));
   r.add("POST", "/api/v2/sdk/email/send", bind(api, handle_email_send));
   r.add("POST", "/api/v2/sdk/social/bind", bind(api, handle_social_bind));
@@ -45,6 +48,9 @@ Router build_sdk_router(const ApiServices& api) {
   r.add("POST", "/api/v2/sdk/social/wechat-mobile-bind", bind(api, handle_wechat_mobile_bind));
   r.add("POST", "/api/v2/sdk/social/wechat-mobile-register-bind",
         bind(api, handle_wechat_mobile_register_bind));
+  r.add("GET", "/api/v2/sdk/mobile-by-token", bind(api, handle_mobile_by_token));
+  r.add("POST", "/api/v2/sdk/mfa/sms", bind(api, handle_mfa_sms));
+  r.add("POST", "/api/v2/sdk/mfa/email", bind(api, handle_mfa_email));
   r.add("GET", std::string(kJwksPath), bind(api, handle_jwks));
   r.add("GET", "/.well-known/openid-configuration", bind(api, handle_openid_configuration));
   r.on_miss([](const HttpRequest& http, RouteMiss miss) {

@@ -1,5 +1,7 @@
 #include "api/sdk_endpoint.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include "api/json_body.hpp"
 #include "api/render.hpp"
 #include "flows/audit.hpp"
@@ -18,6 +20,10 @@ Task<Result<EndpointReply>> checked_steps(const ApiServices& api, const HttpRequ
         co_await load_flow(api.flows, sdk.state_token, sdk.client_id, spec.flows);
     if (!loaded) co_return loaded.error();
     flow.emplace(std::move(loaded.value()));
+  }
+  if (!spec.json_body) {
+    const boost::json::object none;
+    co_return co_await steps(SdkCall{sdk, flow, none});
   }
   auto body = parse_json_object(http);
   if (!body) co_return body.error();
@@ -60,6 +66,9 @@ Task<HttpResponse> run_sdk_endpoint(const ApiServices& api, const HttpRequest& h
     event.outcome = std::string(status_of(*outcome));
     event.user_id = std::string(user_of(*outcome));
     response = render_outcome(*outcome);
+  } else if (const auto* json = std::get_if<JsonReply>(&result->value())) {
+    event.outcome = "200";
+    response = HttpResponse::json(200, boost::json::serialize(json->body));
   } else {
     event.outcome = "200";
     response = HttpResponse::empty(200);

@@ -27,12 +27,17 @@ namespace ciamd {
 
 // HTTP 200 with an empty body (sms/send, email/send).
 struct NoContent {};
-using EndpointReply = std::variant<LoginOutcome, NoContent>;
+// HTTP 200 with this JSON object (mobile-by-token).
+struct JsonReply {
+  boost::json::object body;
+};
+using EndpointReply = std::variant<LoginOutcome, NoContent, JsonReply>;
 
 struct EndpointSpec {
   std::string_view event;     // the audit event: "login", "sms_send", "social_bind", ...
   std::string_view provider;  // for the audit trail; "" takes the flow's provider
   std::vector<FlowKind> flows;
+  bool json_body = true;  // false: no body is read (GET); steps see an empty object
 };
 
 struct SdkCall {

@@ -9,6 +9,7 @@ class AppDirectory;
 class AuditLog;
 class WechatOpenConnector;
 class WechatMiniConnector;
+class WeiboConnector;
 class Verification;
 
 struct ApiServices {
@@ -17,6 +18,7 @@ struct ApiServices {
   AuditLog& audit;
   WechatOpenConnector& wechat;
   WechatMiniConnector& wechat_mini;
+  WeiboConnector& weibo;
   const Verification& verification;  // codes for sms/send, email/send and the bind endpoints
 };
 

@@ -18,6 +18,7 @@
 #include "idp/server_token.hpp"
 #include "idp/wechat_mini.hpp"
 #include "idp/wechat_open.hpp"
+#include "idp/weibo.hpp"
 #include "net/client.hpp"
 #include "net/runtime.hpp"
 #include "net/server.hpp"
@@ -69,6 +70,7 @@ void serve(const std::string& config_path, const std::string& ready_file) {
   StableTokenClient stable_tokens(client, cfg.upstream.wechat_base_url, system_now);
   LocalServerTokenCache server_tokens(stable_tokens, system_now);
   WechatMiniConnector wechat_mini(client, cfg.upstream.wechat_base_url, server_tokens);
+  WeiboConnector weibo(client, cfg.upstream.weibo_base_url);
   NotifySenders senders = build_senders(cfg, client);
 
   const FlowServices flows{*ctx.store,
@@ -82,7 +84,7 @@ void serve(const std::string& config_path, const std::string& ready_file) {
   const Verification verification(flows, verification_settings(cfg),
                                   ctx.sealer->derive_key("verification-code"), senders.sms.get(),
                                   senders.email.get());
-  const ApiServices api{flows, apps, audit, wechat, wechat_mini, verification};
+  const ApiServices api{flows, apps, audit, wechat, wechat_mini, weibo, verification};
 
   HttpServer server(runtime, server_options(cfg), build_sdk_router(api));
   server.start();

@@ -44,18 +44,18 @@ class Decider {
       return Result<Decided>{ApiError{ErrorCode::kUserNotFound}};
     }
     if (creating) user = new_user(now);
-    Result<Admission> admission = admit(s_.store, app_, *user, creating);
+    Result<Admission> admission = admit(s_.store, app_, *user, creating, device_.fingerprint);
     if (!admission) return Result<Decided>{admission.error()};
     if (admission.value() == Admission::kDenied) {
       return Result<Decided>{Decided{LoginDenied{creating ? "" : user->id}}};
     }
-    IssuedSession issued = new_session(s_, app_, *user, login_method_, device_);
+    AdmittedPart part(s_, app_, *user, admission.value(), login_method_, device_);
     LoginCommit commit;
     commit.now = now;
     if (creating) commit.new_user = *user;
-    commit.session = issued.session;
+    commit = part.added_to(std::move(commit));
     if (s_.store.commit_login(commit) != CommitResult::kOk) return std::nullopt;
-    return Result<Decided>{Decided{CommittedSuccess{std::move(*user), std::move(issued)}}};
+    return Result<Decided>{std::move(part).decided(std::move(*user), creating)};
   }
 
   User new_user(UnixSeconds now) const {

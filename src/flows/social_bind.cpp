@@ -74,25 +74,26 @@ class Decider {
       if (flow_completed()) return Result<Decision>{completed_error()};
       return Result<Decision>{refused.error()};
     }
-    Result<Admission> admission = ciamd::admit(s_.store, app_, *user, creating);
+    Result<Admission> admission =
+        ciamd::admit(s_.store, app_, *user, creating, device_.fingerprint);
     if (!admission) return Result<Decision>{admission.error()};
 
     LoginCommit commit;
     commit.now = now;
     if (code_id_) commit.consume_code_id = code_id_;
     commit.consume_flow_id = flow_.id;
-    const bool admitted = admission.value() == Admission::kAdmitted;
-    std::optional<IssuedSession> issued;
-    if (admitted) {
+    // Denied: the flow and the code are spent, nothing is created or linked. A second factor:
+    // the user and the link are made (the proof is complete), the session waits for the factor.
+    AdmittedPart part(s_, app_, *user, admission.value(), flow_.provider, device_);
+    if (admission.value() != Admission::kDenied) {
       if (creating) commit.new_user = *user;
       Identity link = flow_.pending_identity;
       link.user_id = user->id;
       link.created_at = now;
       if (link.profile_json.empty()) link.profile_json = "{}";
       commit.new_identity = std::move(link);
-      issued = new_session(s_, app_, *user, flow_.provider, device_);
-      commit.session = issued->session;
     }
+    commit = part.added_to(std::move(commit));
     switch (s_.store.commit_login(commit)) {
       case CommitResult::kOk:
         break;
@@ -105,8 +106,7 @@ class Decider {
       case CommitResult::kUserConflict:
         return std::nullopt;
     }
-    if (!admitted) return Result<Decision>{Decision{LoginDenied{creating ? "" : user->id}}};
-    return Result<Decision>{Decision{CommittedSuccess{std::move(*user), std::move(*issued)}}};
+    return Result<Decision>{std::move(part).decided(std::move(*user), creating)};
   }
 
   bool flow_completed() const {

@@ -89,19 +89,22 @@ class Decider {
 
   std::optional<Result<Decision>> admit(User user, std::optional<Identity> new_link,
                                         std::optional<UnionidAttachment> attach, UnixSeconds now) {
-    Result<Admission> admission = ciamd::admit(s_.store, app_, user, /*created_now=*/false);
+    Result<Admission> admission =
+        ciamd::admit(s_.store, app_, user, /*created_now=*/false, device_.fingerprint);
     if (!admission) return Result<Decision>{admission.error()};
     if (admission.value() == Admission::kDenied) {
       return Result<Decision>{Decision{LoginDenied{user.id}}};
     }
-    IssuedSession issued = new_session(s_, app_, user, who_.login(), device_);
+    // A second factor still links what the first one proved: the link is the person's, the
+    // session waits for the factor.
+    AdmittedPart part(s_, app_, user, admission.value(), who_.login(), device_);
     LoginCommit commit;
     commit.now = now;
     commit.new_identity = std::move(new_link);
     commit.attach_unionid = std::move(attach);
-    commit.session = issued.session;
+    commit = part.added_to(std::move(commit));
     if (s_.store.commit_login(commit) != CommitResult::kOk) return std::nullopt;
-    return Result<Decision>{Decision{CommittedSuccess{std::move(user), std::move(issued)}}};
+    return Result<Decision>{std::move(part).decided(std::move(user), /*created_now=*/false)};
   }
 
   std::optional<Result<Decision>> unbound(UnixSeconds now) {
@@ -136,17 +139,18 @@ class Decider {
     user.updated_at = now;
     // A brand-new user cannot be assigned to an `assigned` application yet: deny without
     // creating anything, rather than leave an account nobody can use.
-    Result<Admission> admission = ciamd::admit(s_.store, app_, user, /*created_now=*/true);
+    Result<Admission> admission =
+        ciamd::admit(s_.store, app_, user, /*created_now=*/true, device_.fingerprint);
     if (!admission) return Result<Decision>{admission.error()};
     if (admission.value() == Admission::kDenied) return Result<Decision>{Decision{LoginDenied{}}};
-    IssuedSession issued = new_session(s_, app_, user, who_.login(), device_);
+    AdmittedPart part(s_, app_, user, admission.value(), who_.login(), device_);
     LoginCommit commit;
     commit.now = now;
     commit.new_user = user;
     commit.new_identity = identity_for(who_, user.id, now);
-    commit.session = issued.session;
+    commit = part.added_to(std::move(commit));
     if (s_.store.commit_login(commit) != CommitResult::kOk) return std::nullopt;
-    return Result<Decision>{Decision{CommittedSuccess{std::move(user), std::move(issued)}}};
+    return Result<Decision>{std::move(part).decided(std::move(user), /*created_now=*/true)};
   }
 
   const FlowServices& s_;

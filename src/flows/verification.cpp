@@ -23,10 +23,9 @@ struct PurposeName {
   std::string_view name;
 };
 constexpr PurposeName kPurposes[] = {
-    {CodePurpose::kRegisterSms, "REGISTER_SMS"},
-    {CodePurpose::kBindMobileSms, "BIND_MOBILE_SMS"},
-    {CodePurpose::kRegisterEms, "REGISTER_EMS"},
-    {CodePurpose::kBindEmailEms, "BIND_EMAIL_EMS"},
+    {CodePurpose::kRegisterSms, "REGISTER_SMS"}, {CodePurpose::kBindMobileSms, "BIND_MOBILE_SMS"},
+    {CodePurpose::kRegisterEms, "REGISTER_EMS"}, {CodePurpose::kBindEmailEms, "BIND_EMAIL_EMS"},
+    {CodePurpose::kMfaSms, "MFA_AUTH_SMS"},      {CodePurpose::kMfaEmail, "MFA_AUTH_EMS"},
 };
 
 void replace_all(std::string& text, std::string_view what, std::string_view with) {
@@ -58,20 +57,36 @@ std::optional<CodePurpose> parse_code_purpose(std::string_view s) {
 }
 
 Channel channel_of(CodePurpose p) {
-  return p == CodePurpose::kRegisterSms || p == CodePurpose::kBindMobileSms ? Channel::kSms
-                                                                            : Channel::kEmail;
+  return p == CodePurpose::kRegisterSms || p == CodePurpose::kBindMobileSms ||
+                 p == CodePurpose::kMfaSms
+             ? Channel::kSms
+             : Channel::kEmail;
 }
 
 FlowKind flow_kind_of(CodePurpose p) {
-  return p == CodePurpose::kRegisterSms || p == CodePurpose::kRegisterEms
-             ? FlowKind::kSocialRegister
-             : FlowKind::kSocialBind;
+  switch (p) {
+    case CodePurpose::kRegisterSms:
+    case CodePurpose::kRegisterEms:
+      return FlowKind::kSocialRegister;
+    case CodePurpose::kBindMobileSms:
+    case CodePurpose::kBindEmailEms:
+      return FlowKind::kSocialBind;
+    case CodePurpose::kMfaSms:
+    case CodePurpose::kMfaEmail:
+      return FlowKind::kMfa;
+  }
+  return FlowKind::kSocialBind;
 }
 
 CodePurpose purpose_for(FlowKind kind, Channel channel) {
   const bool sms = channel == Channel::kSms;
-  if (kind == FlowKind::kSocialRegister) {
-    return sms ? CodePurpose::kRegisterSms : CodePurpose::kRegisterEms;
+  switch (kind) {
+    case FlowKind::kSocialRegister:
+      return sms ? CodePurpose::kRegisterSms : CodePurpose::kRegisterEms;
+    case FlowKind::kSocialBind:
+      return sms ? CodePurpose::kBindMobileSms : CodePurpose::kBindEmailEms;
+    case FlowKind::kMfa:
+      return sms ? CodePurpose::kMfaSms : CodePurpose::kMfaEmail;
   }
   return sms ? CodePurpose::kBindMobileSms : CodePurpose::kBindEmailEms;
 }

@@ -35,8 +35,15 @@
 
 namespace ciamd {
 
-// The code types of this issue; the MFA_AUTH_* types join later with the same machinery.
-enum class CodePurpose { kRegisterSms, kBindMobileSms, kRegisterEms, kBindEmailEms };
+// The code types: which flow a code serves and on which channel.
+enum class CodePurpose {
+  kRegisterSms,
+  kBindMobileSms,
+  kRegisterEms,
+  kBindEmailEms,
+  kMfaSms,    // MFA_AUTH_SMS: to the user's own phone
+  kMfaEmail,  // MFA_AUTH_EMS: to the user's own email
+};
 std::string_view to_string(CodePurpose p);  // "REGISTER_SMS", ...
 std::optional<CodePurpose> parse_code_purpose(std::string_view s);
 Channel channel_of(CodePurpose p);

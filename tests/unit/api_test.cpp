@@ -14,6 +14,7 @@
 #include "idp/server_token.hpp"
 #include "idp/wechat_mini.hpp"
 #include "idp/wechat_open.hpp"
+#include "idp/weibo.hpp"
 #include "net/client.hpp"
 
 namespace ciamd {
@@ -196,9 +197,10 @@ class SdkRequestTest : public testing::FlowsTest {
   StableTokenClient stable_tokens_{client_, "https://127.0.0.1:9", system_now};
   LocalServerTokenCache server_tokens_{stable_tokens_, system_now};
   WechatMiniConnector wechat_mini_{client_, "https://127.0.0.1:9", server_tokens_};
+  WeiboConnector weibo_{client_, "https://127.0.0.1:9"};
   Verification verification_{services_, VerificationSettings{}, "verification-key", nullptr,
                              nullptr};
-  ApiServices api_{services_, apps_, audit_, wechat_, wechat_mini_, verification_};
+  ApiServices api_{services_, apps_, audit_, wechat_, wechat_mini_, weibo_, verification_};
 };
 
 TEST_F(SdkRequestTest, ReadsHeadersTrimmed) {

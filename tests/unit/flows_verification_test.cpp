@@ -43,11 +43,16 @@ TEST(VerificationCodes, AreSixDigitsAndSpreadOverAllValues) {
 TEST(VerificationTypes, ParseAndMapToChannelsAndFlows) {
   EXPECT_EQ(parse_code_purpose("REGISTER_SMS"), CodePurpose::kRegisterSms);
   EXPECT_EQ(parse_code_purpose("BIND_EMAIL_EMS"), CodePurpose::kBindEmailEms);
-  EXPECT_FALSE(parse_code_purpose("MFA_AUTH_SMS"));
+  EXPECT_EQ(parse_code_purpose("MFA_AUTH_SMS"), CodePurpose::kMfaSms);
+  EXPECT_EQ(parse_code_purpose("MFA_AUTH_EMS"), CodePurpose::kMfaEmail);
+  EXPECT_FALSE(parse_code_purpose("MFA_SMS"));
   EXPECT_FALSE(parse_code_purpose("register_sms"));
   EXPECT_EQ(channel_of(CodePurpose::kBindMobileSms), Channel::kSms);
   EXPECT_EQ(flow_kind_of(CodePurpose::kRegisterEms), FlowKind::kSocialRegister);
   EXPECT_EQ(purpose_for(FlowKind::kSocialBind, Channel::kEmail), CodePurpose::kBindEmailEms);
+  EXPECT_EQ(channel_of(CodePurpose::kMfaEmail), Channel::kEmail);
+  EXPECT_EQ(flow_kind_of(CodePurpose::kMfaSms), FlowKind::kMfa);
+  EXPECT_EQ(purpose_for(FlowKind::kMfa, Channel::kSms), CodePurpose::kMfaSms);
 }
 
 TEST(VerificationEmails, AreTrimmedLowerCasedAndChecked) {

@@ -42,6 +42,11 @@ Status method_enabled(const Application& app, Channel channel) {
   return Done{};
 }
 
+bool body_names_target(const boost::json::object& body, Channel channel) {
+  const auto* v = body.if_contains(channel == Channel::kSms ? "mobile" : "email");
+  return v != nullptr && !v->is_null() && !blank_string(*v);
+}
+
 Channel channel_of_body(const boost::json::object& body) {
   const auto* mobile = body.if_contains("mobile");
   if (mobile != nullptr && !mobile->is_null() && !blank_string(*mobile)) return Channel::kSms;

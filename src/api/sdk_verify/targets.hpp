@@ -19,6 +19,9 @@ Result<std::string> read_target(const boost::json::object& body, Channel channel
 // VERIFY_PHONE (SMS) / VERIFY_EMAIL (email) in the application's bind methods, else PARAM.0116.
 Status method_enabled(const Application& app, Channel channel);
 
+// Whether the body names a target for `channel` ("mobile"/"email" present and not null or blank).
+bool body_names_target(const boost::json::object& body, Channel channel);
+
 // The channel a bind body names: mobile when "mobile" holds anything but a blank string (so a
 // wrong type is reported), else email when "email" is present, else SMS (PARAM.0110 follows).
 Channel channel_of_body(const boost::json::object& body);
