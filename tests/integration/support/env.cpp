@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "integration/support/json.hpp"
+#include "integration/support/weibo.hpp"
 #include "support/smtp_sink.hpp"
 #include "support/webhook_receiver.hpp"
 
@@ -50,7 +51,8 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds wit
 }
 
 std::vector<std::string> app_flags(const AppSpec& spec, const std::string& wechat_appid,
-                                   const std::string& wechat_secret, const WechatApp& mini) {
+                                   const std::string& wechat_secret, const WechatApp& mini,
+                                   const std::string& weibo_app_key) {
   std::vector<std::string> f;
   const auto opt = [&](const char* flag, const std::optional<std::string>& v) {
     if (v) f.insert(f.end(), {flag, *v});
@@ -72,6 +74,9 @@ std::vector<std::string> app_flags(const AppSpec& spec, const std::string& wecha
   if (spec.miniprogram && !m.appid.empty()) {
     f.insert(f.end(), {"--miniprogram-appid", m.appid, "--miniprogram-secret", m.secret});
   }
+  if (spec.weibo && !weibo_app_key.empty()) f.insert(f.end(), {"--weibo-app-key", weibo_app_key});
+  opt("--mfa", spec.mfa);
+  opt("--mfa-factors", spec.mfa_factors);
   return f;
 }
 
@@ -84,6 +89,9 @@ Env::Env(EnvOptions options) : options_(std::move(options)), dir_("ciamd-it-") {
     sim_ = std::make_unique<IdpSim>(dir());
     sim_->add_wechat_app(wechat_appid_, wechat_secret_);
     sim_->add_wechat_app(miniprogram_.appid, miniprogram_.secret);
+    weibo_app_key_ = random_weibo_app_key();
+    weibo_secret_ = random_hex(16);
+    sim_->add_weibo_app(weibo_app_key_, weibo_secret_);
     if (options_.notify.sms == "webhook") {
       webhook_ =
           std::make_unique<ciamd::test_support::WebhookReceiver>(options_.notify.webhook_statuses);
@@ -129,7 +137,7 @@ RunResult Env::cli(std::vector<std::string> args) {
 
 boost::json::object Env::create_app_json(const AppSpec& spec) {
   std::vector<std::string> args{"app", "create", "--name", spec.name.value_or(unique_name("app"))};
-  for (auto& f : app_flags(spec, wechat_appid_, wechat_secret_, miniprogram_)) {
+  for (auto& f : app_flags(spec, wechat_appid_, wechat_secret_, miniprogram_, weibo_app_key_)) {
     args.push_back(std::move(f));
   }
   args.emplace_back("--json");
@@ -167,6 +175,15 @@ HttpResult Env::login_wechat(const std::string& client_id, const std::string& co
   Headers h = login_headers(client_id);
   for (const auto& [k, v] : extra) h = with(std::move(h), k, v);
   return post_login(h, boost::json::serialize(boost::json::object{{"code", code}}));
+}
+
+HttpResult Env::login_weibo(const std::string& client_id, const std::string& access_token,
+                            const std::string& uid, const Headers& extra) {
+  Headers h = login_headers(client_id);
+  for (const auto& [k, v] : extra) h = with(std::move(h), k, v);
+  return post_sdk(
+      kWeiboLoginPath, h,
+      boost::json::serialize(boost::json::object{{"access_token", access_token}, {"uid", uid}}));
 }
 
 HttpResult Env::post_login(const Headers& headers, std::string_view body, bool audited) {

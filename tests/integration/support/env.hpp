@@ -40,6 +40,7 @@ inline constexpr const char* kPhoneLoginPath = "/api/v2/sdk/login/wechat-mini-pr
 inline constexpr const char* kWechatMobileBindPath = "/api/v2/sdk/social/wechat-mobile-bind";
 inline constexpr const char* kWechatMobileRegisterBindPath =
     "/api/v2/sdk/social/wechat-mobile-register-bind";
+inline constexpr const char* kWeiboLoginPath = "/api/v2/sdk/login/weibo";
 inline constexpr const char* kKeysPath = "/api/v1/oauth2/keys";
 inline constexpr const char* kDiscoveryPath = "/.well-known/openid-configuration";
 // The server's upstream request timeout in the test config; fault tests exceed it on purpose.
@@ -73,12 +74,16 @@ struct AppSpec {
   bool miniprogram = true;  // configure a mini program: `miniprogram_app`, else the Env's
   std::optional<std::int64_t> miniprogram_session_ttl{};
   std::optional<WechatApp> miniprogram_app{};
+  bool weibo = true;                         // configure the Env's Weibo app key
+  std::optional<std::string> mfa{};          // off|always|new_device
+  std::optional<std::string> mfa_factors{};  // "SMS,EMAIL"
 };
 
 // The `ciamd app create|update` flags for `spec` (without the subcommand). The mini program flags
 // need `spec.miniprogram_app` or a non-empty `mini`.
 std::vector<std::string> app_flags(const AppSpec& spec, const std::string& wechat_appid,
-                                   const std::string& wechat_secret, const WechatApp& mini = {});
+                                   const std::string& wechat_secret, const WechatApp& mini = {},
+                                   const std::string& weibo_app_key = {});
 
 // How the server delivers verification codes ([notify]). The outbox (a JSON-lines file in the Env's
 // temp dir) needs [server] development = true, which every Env sets. "webhook" starts a
@@ -136,6 +141,9 @@ class Env {
   // The mini program of the same Open Platform account, registered in the simulator at start.
   const WechatApp& miniprogram() const { return miniprogram_; }
   const EnvOptions& options() const { return options_; }
+  // The Weibo app registered in the simulator at start (AppSpec::weibo configures it).
+  const std::string& weibo_app_key() const { return weibo_app_key_; }
+  const std::string& weibo_secret() const { return weibo_secret_; }
   // [notify] outbox_file.
   std::filesystem::path outbox_path() const { return dir() / "outbox.jsonl"; }
   // The SMS gateway stand-in; throws unless the Env was made with notify.sms = "webhook".
@@ -174,6 +182,10 @@ class Env {
   HttpResult wechat_mobile_bind(const std::string& client_id, const std::string& state_token,
                                 const boost::json::object& body, bool register_bind = false,
                                 const Headers& extra = {});
+  // POST {"access_token": token, "uid": uid} to the Weibo login; `extra` replaces same-named
+  // headers.
+  HttpResult login_weibo(const std::string& client_id, const std::string& access_token,
+                         const std::string& uid, const Headers& extra = {});
   // Declares login requests sent outside post_login (say, on a raw keep-alive connection).
   void note_audited_requests(std::int64_t n) { audit_expected_ += n; }
 
@@ -233,6 +245,8 @@ class Env {
   std::string wechat_appid_;
   std::string wechat_secret_;
   WechatApp miniprogram_;
+  std::string weibo_app_key_;
+  std::string weibo_secret_;
   std::string fingerprint_;
   std::string barrier_client_;       // an app used only to send audit barriers
   std::int64_t audit_expected_ = 0;  // audit rows the server should have written by now

@@ -73,7 +73,10 @@ void Env::write_config() {
       "\"\n"
       "[upstream]\n"
       "wechat_base_url = \"" +
-      base_url + "\"\n" + ca_line +
+      base_url +
+      "\"\n"
+      "weibo_base_url = \"https://127.0.0.1:" +
+      std::to_string(sim_->https_port()) + "\"\n" + ca_line +
       "connect_timeout_ms = 1000\n"
       "request_timeout_ms = " +
       std::to_string(kUpstreamTimeoutMs) +

@@ -21,7 +21,8 @@ using ::testing::AssertionSuccess;
 
 // The seeds' and API.md's codes with their exact messages, and those of issue 3 (verification
 // codes and binding), whose wording is pinned by the contract in both languages; the login's own
-// codes (PARAM.0101-0106, LOGIN.1002, LOGIN.1003) without wording on purpose.
+// codes (PARAM.0101-0106, LOGIN.1002, LOGIN.1003, and Weibo's PARAM.0026/0027, LOGIN.1004/1005)
+// without wording on purpose.
 const std::map<std::string, ExpectedError, std::less<>>& catalog() {
   static const std::map<std::string, ExpectedError, std::less<>> c = [] {
     std::map<std::string, ExpectedError, std::less<>> m;
@@ -56,7 +57,10 @@ const std::map<std::string, ExpectedError, std::less<>>& catalog() {
          "微信小程序接口调用失败"});
     for (const char* own : {"IDAAS.SDK.PARAM.0101", "IDAAS.SDK.PARAM.0102", "IDAAS.SDK.PARAM.0103",
                             "IDAAS.SDK.PARAM.0104", "IDAAS.SDK.PARAM.0105", "IDAAS.SDK.PARAM.0106",
-                            "IDAAS.SDK.LOGIN.1002", "IDAAS.SDK.LOGIN.1003"}) {
+                            "IDAAS.SDK.LOGIN.1002", "IDAAS.SDK.LOGIN.1003",
+                            // Weibo login (API.md "POST /api/v2/sdk/login/weibo").
+                            "IDAAS.SDK.PARAM.0026", "IDAAS.SDK.PARAM.0027", "IDAAS.SDK.LOGIN.1004",
+                            "IDAAS.SDK.LOGIN.1005"}) {
       add({own, 400, "", ""});
     }
     return m;

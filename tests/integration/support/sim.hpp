@@ -74,6 +74,16 @@ class IdpSim {
                          std::optional<std::int64_t> ttl = {});
   SimPhoneCode mint_phone_code(const std::string& appid, const std::string& user_key,
                                const PhoneCodeOptions& options = {});
+  // Weibo (defined in weibo.cpp): apps, users, access tokens (POST /_sim/weibo/...).
+  void add_weibo_app(const std::string& app_key, const std::string& secret,
+                     bool string_fields = false);
+  // `spec`: {"uid"?, "screen_name"?}; returns the answer {"uid","screen_name"}.
+  boost::json::object create_weibo_user(const boost::json::object& spec = {});
+  // Returns {"access_token","uid","expires_in"}.
+  boost::json::object mint_weibo_token(const std::string& app_key, const std::string& uid,
+                                       std::optional<std::int64_t> ttl = {});
+  void revoke_weibo_token(const std::string& access_token);
+
   // Every server access token of `appid` is expired from now on.
   void expire_tokens(const std::string& appid);
   // `fault` is the control API's body: {"path", "errcode"?, "latency_ms"?, ...}.
