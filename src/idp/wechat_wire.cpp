@@ -4,17 +4,15 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include "idp/upstream_call.hpp"
+
 namespace ciamd {
 
 Task<Result<boost::json::object>> call_wechat(HttpClient& client, ClientRequest request,
                                               std::string_view endpoint) {
-  ClientResponse response;
-  try {
-    response = co_await client.send(std::move(request));
-  } catch (const UpstreamError& e) {
-    co_return ApiError{ErrorCode::kSystemBusy, std::string(endpoint) + " unreachable: " + e.what()};
-  }
-  co_return parse_wechat_body(response, endpoint);
+  Result<ClientResponse> response = co_await send_upstream(client, std::move(request), endpoint);
+  if (!response) co_return response.error();
+  co_return parse_wechat_body(response.value(), endpoint);
 }
 
 Result<boost::json::object> parse_wechat_body(const ClientResponse& response,

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <limits>
 
+#include "idp/upstream_call.hpp"
+
 namespace ciamd {
 namespace {
 
@@ -36,13 +38,9 @@ std::string where(std::string_view endpoint, int http_status) {
 
 Task<Result<boost::json::object>> call_weibo(HttpClient& client, ClientRequest request,
                                              std::string_view endpoint) {
-  ClientResponse response;
-  try {
-    response = co_await client.send(std::move(request));
-  } catch (const UpstreamError& e) {
-    co_return ApiError{ErrorCode::kSystemBusy, std::string(endpoint) + " unreachable: " + e.what()};
-  }
-  co_return parse_weibo_body(response, endpoint);
+  Result<ClientResponse> response = co_await send_upstream(client, std::move(request), endpoint);
+  if (!response) co_return response.error();
+  co_return parse_weibo_body(response.value(), endpoint);
 }
 
 Result<boost::json::object> parse_weibo_body(const ClientResponse& response,
