@@ -13,6 +13,18 @@ MfaFactor factor_of(Channel channel) {
   return channel == Channel::kSms ? MfaFactor::kSms : MfaFactor::kEmail;
 }
 
+// The rule of mfa_target_blocking, on a user already read.
+Result<std::string> target_of(const Application& app, const User& user, Channel channel,
+                              const std::optional<std::string>& claimed) {
+  const std::vector<MfaFactor> usable = usable_factors(app, user);
+  if (std::find(usable.begin(), usable.end(), factor_of(channel)) == usable.end()) {
+    return ErrorCode::kMfaFactorUnavailable;
+  }
+  std::string own = channel == Channel::kSms ? user.mobile : user.email;
+  if (claimed && *claimed != own) return ErrorCode::kTargetNotUsers;
+  return own;
+}
+
 class Completer {
  public:
   Completer(const FlowServices& s, const Verification& v, const Application& app,
@@ -69,13 +81,7 @@ Result<std::string> mfa_target_blocking(Store& store, const Application& app, co
                                         const std::optional<std::string>& claimed) {
   std::optional<User> user = store.find_user(flow.user_id);
   if (!user) return ApiError{ErrorCode::kStateTokenInvalid, "the MFA flow's user is gone"};
-  const std::vector<MfaFactor> usable = usable_factors(app, *user);
-  if (std::find(usable.begin(), usable.end(), factor_of(channel)) == usable.end()) {
-    return ErrorCode::kMfaFactorUnavailable;
-  }
-  std::string own = channel == Channel::kSms ? user->mobile : user->email;
-  if (claimed && *claimed != own) return ErrorCode::kTargetNotUsers;
-  return own;
+  return target_of(app, *user, channel, claimed);
 }
 
 Task<Result<LoginOutcome>> MfaCompletion::complete(const Application& app, const FlowState& flow,
