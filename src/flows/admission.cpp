@@ -63,7 +63,7 @@ std::vector<MfaFactor> usable_factors(const Application& app, const User& user) 
 AdmittedPart::AdmittedPart(const FlowServices& services, const Application& app, const User& user,
                            Admission admission, std::string_view login_method,
                            const DeviceContext& device)
-    : admission_(admission), user_id_(user.id), fingerprint_(device.fingerprint) {
+    : user_id_(user.id), fingerprint_(device.fingerprint) {
   if (admission == Admission::kAdmitted) {
     session_ = new_session(services, app, user, login_method, device);
   } else if (admission == Admission::kSecondFactor) {

@@ -61,7 +61,6 @@ class AdmittedPart {
   AdmittedPart(const FlowServices& services, const Application& app, const User& user,
                Admission admission, std::string_view login_method, const DeviceContext& device);
 
-  Admission admission() const { return admission_; }
   // The commit with this part's rows added: session + remembered device (kAdmitted), the MFA
   // flow record (kSecondFactor), nothing (kDenied).
   LoginCommit added_to(LoginCommit commit) const;
@@ -69,7 +68,6 @@ class AdmittedPart {
   Decided decided(User user, bool created_now) &&;
 
  private:
-  Admission admission_;
   std::string user_id_;
   std::string fingerprint_;
   std::optional<IssuedSession> session_;
