@@ -73,6 +73,17 @@ Result<std::string> phone_of(const boost::json::object& body, std::string_view a
   return std::move(*e164);
 }
 
+// One getuserphonenumber call: the token in the query, the code in a JSON body (UPSTREAM.md 2.3).
+Task<Result<boost::json::object>> ask_phone(HttpClient& client, const std::string& base_url,
+                                            const std::string& token, const std::string& body) {
+  Headers headers;
+  headers.set("Content-Type", "application/json");
+  ClientRequest request{
+      "POST", base_url + std::string(kPhonePath) + "?" + query_param("access_token", token),
+      std::move(headers), body};
+  co_return co_await call_wechat(client, std::move(request), kPhonePath);
+}
+
 }  // namespace
 
 WechatMiniConnector::WechatMiniConnector(HttpClient& client, std::string base_url,
@@ -114,25 +125,21 @@ Task<Result<std::string>> WechatMiniConnector::phone_number(const WechatCredenti
   const std::string body = boost::json::serialize(boost::json::object{{"code", phone_code}});
   Result<std::string> token = co_await tokens_.token(mini);
   if (!token) co_return token.error();
-  // At most two calls: the second only after WeChat rejected the first one's token.
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    Headers headers;
-    headers.set("Content-Type", "application/json");
-    ClientRequest request{
-        "POST",
-        base_url_ + std::string(kPhonePath) + "?" + query_param("access_token", token.value()),
-        std::move(headers), body};
-    auto answer = co_await call_wechat(client_, std::move(request), kPhonePath);
-    if (!answer) co_return answer.error();
-    const auto errcode = wechat_errcode(answer.value());
-    if (errcode == 0) co_return phone_of(answer.value(), mini.appid);
-    if (!token_rejected(errcode) || attempt == 1) co_return phone_error(errcode);
+  auto answer = co_await ask_phone(client_, base_url_, token.value(), body);
+  if (!answer) co_return answer.error();
+  auto errcode = wechat_errcode(answer.value());
+  // One retry, and only after WeChat rejected the token; a second rejection is phone_error's.
+  if (token_rejected(errcode)) {
     spdlog::info("getuserphonenumber errcode {} for appid {}: replacing the server token", errcode,
                  mini.appid);
     token = co_await tokens_.replace(mini, std::move(token.value()));
     if (!token) co_return token.error();
+    answer = co_await ask_phone(client_, base_url_, token.value(), body);
+    if (!answer) co_return answer.error();
+    errcode = wechat_errcode(answer.value());
   }
-  co_return ApiError{ErrorCode::kSystemBusy, "getuserphonenumber: unreachable"};
+  if (errcode != 0) co_return phone_error(errcode);
+  co_return phone_of(answer.value(), mini.appid);
 }
 
 }  // namespace ciamd
