@@ -19,10 +19,10 @@ using ::testing::AssertionFailure;
 using ::testing::AssertionResult;
 using ::testing::AssertionSuccess;
 
-// The seeds' and API.md's codes with their exact messages, and those of issue 3 (verification
-// codes and binding), whose wording is pinned by the contract in both languages; the login's own
-// codes (PARAM.0101-0106, LOGIN.1002, LOGIN.1003, and Weibo's PARAM.0026/0027, LOGIN.1004/1005)
-// without wording on purpose.
+// The seeds' and API.md's codes with their exact messages, and those of verification codes,
+// binding and the second factor, whose wording is pinned by docs/errors.md in both languages; the
+// login's own codes (PARAM.0101-0106, LOGIN.1002, LOGIN.1003, and Weibo's PARAM.0026/0027,
+// LOGIN.1004/1005) without wording on purpose.
 const std::map<std::string, ExpectedError, std::less<>>& catalog() {
   static const std::map<std::string, ExpectedError, std::less<>> c = [] {
     std::map<std::string, ExpectedError, std::less<>> m;
@@ -46,6 +46,10 @@ const std::map<std::string, ExpectedError, std::less<>>& catalog() {
     add({"IDAAS.SDK.PARAM.0115", 400, "Verification code cannot be empty", "验证码不能为空"});
     add({"IDAAS.SDK.PARAM.0116", 400, "This verification method is not enabled for the application",
          "该应用未启用此验证方式"});
+    add({"IDAAS.SDK.PARAM.0117", 400, "This second factor is not available for the user",
+         "该用户无法使用此二次认证方式"});
+    add({"IDAAS.SDK.PARAM.0118", 400, "The mobile number or email is not the user's own",
+         "手机号或邮箱不是该用户本人的"});
     add({"IDAAS.SDK.SOCIAL.0001", 400,
          "The account is already bound to another user of this provider",
          "该账号已绑定该平台的其他用户"});
