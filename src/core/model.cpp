@@ -23,6 +23,10 @@ constexpr Names<BindMethod, 2> kBind{
 constexpr Names<MfaFactor, 2> kFactor{{{MfaFactor::kSms, "SMS"}, {MfaFactor::kEmail, "EMAIL"}}};
 constexpr Names<UserStatus, 2> kUserStatus{
     {{UserStatus::kActive, "active"}, {UserStatus::kDisabled, "disabled"}}};
+constexpr Names<SessionLifetime, 2> kLifetime{
+    {{SessionLifetime::kFixed, "fixed"}, {SessionLifetime::kSliding, "sliding"}}};
+constexpr Names<IdTokenAlg, 2> kIdTokenAlg{
+    {{IdTokenAlg::kRS256, "RS256"}, {IdTokenAlg::kES256, "ES256"}}};
 constexpr Names<FlowKind, 3> kFlowKind{{{FlowKind::kSocialRegister, "social_register"},
                                         {FlowKind::kSocialBind, "social_bind"},
                                         {FlowKind::kMfa, "mfa"}}};
@@ -60,6 +64,12 @@ std::string_view to_string(BindMethod m) {
 std::string_view to_string(MfaFactor f) {
   return name_of(kFactor, f);
 }
+std::string_view to_string(SessionLifetime l) {
+  return name_of(kLifetime, l);
+}
+std::string_view to_string(IdTokenAlg a) {
+  return name_of(kIdTokenAlg, a);
+}
 std::string_view to_string(UserStatus s) {
   return name_of(kUserStatus, s);
 }
@@ -75,6 +85,12 @@ std::optional<AccessPolicy> parse_access_policy(std::string_view s) {
 }
 std::optional<MfaPolicy> parse_mfa_policy(std::string_view s) {
   return value_of(kMfa, s);
+}
+std::optional<SessionLifetime> parse_session_lifetime(std::string_view s) {
+  return value_of(kLifetime, s);
+}
+std::optional<IdTokenAlg> parse_id_token_alg(std::string_view s) {
+  return value_of(kIdTokenAlg, s);
 }
 std::optional<BindMethod> parse_bind_method(std::string_view s) {
   return value_of(kBind, s);

@@ -22,18 +22,29 @@ enum class AccessPolicy { kAll, kAssigned };
 enum class MfaPolicy { kOff, kAlways, kNewDevice };
 // A second factor an application accepts (API.md: MFA_AUTH's data lists them).
 enum class MfaFactor { kSms, kEmail };
+// How a session's lifetime runs: `fixed` ends `expire` seconds after the login whatever happens;
+// `sliding` restarts the lifetime at every refresh, up to the application's session_max_lifetime.
+enum class SessionLifetime { kFixed, kSliding };
+
+// The algorithm an application's id_tokens are signed with (API.md: RS256 by default).
+enum class IdTokenAlg { kRS256, kES256 };
+
 // How a pending social identity proves which user it belongs to.
 enum class BindMethod { kVerifyPhone, kVerifyEmail };
 
 std::string_view to_string(UnboundPolicy p);
 std::string_view to_string(AccessPolicy p);
 std::string_view to_string(MfaPolicy p);
-std::string_view to_string(BindMethod m);  // "VERIFY_PHONE", "VERIFY_EMAIL"
-std::string_view to_string(MfaFactor f);   // "SMS", "EMAIL"
-std::optional<UnboundPolicy> parse_unbound_policy(std::string_view s);  // "register", ...
-std::optional<AccessPolicy> parse_access_policy(std::string_view s);    // "all", "assigned"
-std::optional<MfaPolicy> parse_mfa_policy(std::string_view s);          // "off", "always", ...
-std::optional<BindMethod> parse_bind_method(std::string_view s);        // "VERIFY_PHONE", ...
+std::string_view to_string(BindMethod m);       // "VERIFY_PHONE", "VERIFY_EMAIL"
+std::string_view to_string(MfaFactor f);        // "SMS", "EMAIL"
+std::string_view to_string(SessionLifetime l);  // "fixed", "sliding"
+std::string_view to_string(IdTokenAlg a);       // "RS256", "ES256"
+std::optional<UnboundPolicy> parse_unbound_policy(std::string_view s);      // "register", ...
+std::optional<AccessPolicy> parse_access_policy(std::string_view s);        // "all", "assigned"
+std::optional<MfaPolicy> parse_mfa_policy(std::string_view s);              // "off", "always", ...
+std::optional<SessionLifetime> parse_session_lifetime(std::string_view s);  // "fixed", "sliding"
+std::optional<IdTokenAlg> parse_id_token_alg(std::string_view s);           // "RS256", "ES256"
+std::optional<BindMethod> parse_bind_method(std::string_view s);            // "VERIFY_PHONE", ...
 // "VERIFY_PHONE,VERIFY_EMAIL" -> list; nullopt when any item is unknown or the list is empty.
 std::optional<std::vector<BindMethod>> parse_bind_methods(std::string_view csv);
 // "SMS,EMAIL" -> list (repeats dropped); nullopt when any item is unknown or the list is empty.
@@ -49,6 +60,9 @@ struct WechatCredentials {
 inline constexpr std::int64_t kDefaultWechatSessionTtl = 432000;
 inline constexpr std::int64_t kDefaultWeiboSessionTtl = 604800;
 inline constexpr std::int64_t kDefaultIdTokenTtl = 300;
+// A sliding session never outlives this many seconds after its login (30 days), however often
+// it is refreshed.
+inline constexpr std::int64_t kDefaultSessionMaxLifetime = 2592000;
 
 struct Application {
   std::string client_id;
@@ -66,6 +80,12 @@ struct Application {
   std::int64_t miniprogram_session_ttl = kDefaultWechatSessionTtl;
   std::int64_t weibo_session_ttl = kDefaultWeiboSessionTtl;
   std::int64_t id_token_ttl = kDefaultIdTokenTtl;
+  IdTokenAlg id_token_alg = IdTokenAlg::kRS256;
+  SessionLifetime session_lifetime = SessionLifetime::kFixed;
+  std::int64_t session_max_lifetime = kDefaultSessionMaxLifetime;  // cap of a sliding session
+  // A refresh hands out a new session token and retires the presented one; presenting a retired
+  // token again revokes the session (a stolen token was used, by the thief or the owner).
+  bool rotate_session_token = false;
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
 };
@@ -114,6 +134,7 @@ struct Session {
   std::string device_fingerprint;
   UnixSeconds created_at = 0;
   UnixSeconds expires_at = 0;
+  UnixSeconds last_refreshed_at = 0;  // 0: never refreshed
   bool revoked = false;
 };
 

@@ -30,13 +30,47 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A signing key. An `active` key signs from activates_at on (keys are published in the JWKS
+// before they sign, so clients holding a cached JWKS already know them); the newest key of an
+// algorithm that has activated is its signer. `ciamd keys rotate` retires the current key as of
+// the new key's activates_at: it signs until then, and stays in the JWKS until publish_until,
+// when every id_token it signed has expired.
 struct SigningKeyRecord {
   std::string kid;
   std::string algorithm;           // "RS256", "ES256"
   std::string sealed_private_key;  // PEM sealed by the Sealer (AAD: the kid)
   std::string state;               // "active", "retired"
   UnixSeconds created_at = 0;
-  UnixSeconds retired_at = 0;  // 0 while active
+  UnixSeconds activates_at = 0;   // signs from then on; 0 for keys made before rotation existed
+  UnixSeconds retired_at = 0;     // stops signing then; 0 while active
+  UnixSeconds publish_until = 0;  // leaves the JWKS then; 0 while active
+};
+
+// A session refresh, applied only if the session still holds `presented_token_hash`, is not
+// revoked and has not expired at `now` (compare-and-swap: of two refreshes with one token under
+// rotation, one wins).
+struct SessionRefresh {
+  std::string session_id;
+  std::string presented_token_hash;
+  // Equal to presented_token_hash when the application does not rotate; otherwise the presented
+  // hash is recorded as retired for this session (reuse detection) and this one replaces it.
+  std::string new_token_hash;
+  UnixSeconds new_expires_at = 0;
+  UnixSeconds now = 0;
+};
+
+// One purge pass: every kind of expired row, at most `batch` rows of each.
+struct PurgeRequest {
+  UnixSeconds now = 0;                 // sessions and flows with expires_at < now go
+  UnixSeconds send_events_before = 0;  // rate-limit accounting older than this goes
+  int batch = 1000;
+};
+struct PurgeCounts {
+  int sessions = 0;  // with their retired tokens
+  int flows = 0;     // with their verification codes
+  int send_events = 0;
+  // A kind that hit the batch size may have more rows waiting.
+  bool more(int batch) const { return sessions >= batch || flows >= batch || send_events >= batch; }
 };
 
 // A verification code sent to a phone or mailbox for one flow. Only the code's hash is stored
@@ -114,6 +148,7 @@ class Store {
   virtual std::optional<User> find_user_by_mobile(std::string_view e164) = 0;
   virtual std::optional<User> find_user_by_email(std::string_view lower_email) = 0;
   virtual std::vector<User> list_users(int limit, int offset) = 0;
+  // Disabling a user revokes every session of theirs in the same transaction.
   virtual bool set_user_status(std::string_view user_id, UserStatus status, UnixSeconds now) = 0;
 
   // Identities.
@@ -131,8 +166,26 @@ class Store {
   virtual bool assign_user(std::string_view client_id, std::string_view user_id) = 0;
   virtual bool is_assigned(std::string_view client_id, std::string_view user_id) = 0;
 
-  // Sessions and flows.
+  // Sessions. find_session_by_hash finds the session whose current token has this hash (revoked
+  // or expired ones too: the caller decides); find_session_by_retired_hash the one that had it
+  // before a rotation.
   virtual std::optional<Session> find_session_by_hash(std::string_view token_hash) = 0;
+  virtual std::optional<Session> find_session_by_retired_hash(std::string_view token_hash) = 0;
+  // False when the session changed meanwhile (another token, revoked, expired) or is unknown.
+  virtual bool refresh_session(const SessionRefresh& refresh) = 0;
+  // False when unknown or already revoked.
+  virtual bool revoke_session(std::string_view session_id, UnixSeconds now) = 0;
+  // Revokes every live session of the user; returns how many.
+  virtual int revoke_user_sessions(std::string_view user_id, UnixSeconds now) = 0;
+  virtual std::optional<Session> find_session(std::string_view session_id) = 0;
+  // Every session of the user, revoked and expired ones included, newest first.
+  virtual std::vector<Session> list_sessions(std::string_view user_id) = 0;
+
+  // Deletes expired rows in bounded batches (a pass never holds the database long); the caller
+  // repeats while PurgeCounts::more().
+  virtual PurgeCounts purge_expired(const PurgeRequest& request) = 0;
+
+  // Flows.
   virtual std::optional<FlowState> find_flow_state(std::string_view flow_id) = 0;
   virtual CommitResult commit_login(const LoginCommit& commit) = 0;
 
@@ -153,9 +206,12 @@ class Store {
   virtual void record_send(std::string_view key, UnixSeconds at) = 0;
   virtual int count_sends(std::string_view key, UnixSeconds since) = 0;
 
-  // Signing keys.
+  // Signing keys, oldest first.
   virtual std::vector<SigningKeyRecord> list_signing_keys() = 0;
   virtual void insert_signing_key(const SigningKeyRecord& key) = 0;
+  // One transaction: every active key of next.algorithm is retired as of next.activates_at with
+  // `publish_until`, and `next` (active) is inserted.
+  virtual void rotate_signing_key(const SigningKeyRecord& next, UnixSeconds publish_until) = 0;
 
   // Audit trail (append only).
   virtual void append_audit_event(const AuditEvent& event) = 0;

@@ -34,6 +34,10 @@ void expect_same(const Application& a, const Application& b) {
   EXPECT_EQ(a.weibo_app_key, b.weibo_app_key);
   EXPECT_EQ(a.weibo_session_ttl, b.weibo_session_ttl);
   EXPECT_EQ(a.id_token_ttl, b.id_token_ttl);
+  EXPECT_EQ(a.id_token_alg, b.id_token_alg);
+  EXPECT_EQ(a.session_lifetime, b.session_lifetime);
+  EXPECT_EQ(a.session_max_lifetime, b.session_max_lifetime);
+  EXPECT_EQ(a.rotate_session_token, b.rotate_session_token);
   EXPECT_EQ(a.created_at, b.created_at);
   EXPECT_EQ(a.updated_at, b.updated_at);
 }
@@ -146,6 +150,10 @@ TEST_F(StoreTest, UpgradesAVersionTwoDatabaseKeepingItsApplications) {
   expected.miniprogram_session_ttl = kDefaultWechatSessionTtl;
   expected.weibo_app_key.clear();                    // 004: no Weibo
   expected.mfa_factors = Application{}.mfa_factors;  // 004: both factors
+  expected.id_token_alg = IdTokenAlg::kRS256;        // 005: as before
+  expected.session_lifetime = SessionLifetime::kFixed;
+  expected.session_max_lifetime = kDefaultSessionMaxLifetime;
+  expected.rotate_session_token = false;
   expect_same(*found, expected);
   ASSERT_EQ(store->list_applications().size(), 1U);
 
@@ -188,6 +196,10 @@ TEST_F(StoreTest, ApplicationRoundTrip) {
   changed.weibo_app_key = "1234567890";
   changed.mfa_factors = {MfaFactor::kEmail, MfaFactor::kSms};
   changed.id_token_ttl = 120;
+  changed.id_token_alg = IdTokenAlg::kRS256;
+  changed.session_lifetime = SessionLifetime::kFixed;
+  changed.session_max_lifetime = 3600;
+  changed.rotate_session_token = false;
   changed.created_at = 1;  // not writable: the original creation time stays
   changed.updated_at = 1700009999;
   ASSERT_TRUE(store_->update_application(changed));
@@ -367,8 +379,8 @@ TEST_F(StoreTest, Assignments) {
 // --- signing keys and audit --------------------------------------------------------------------
 
 TEST_F(StoreTest, SigningKeys) {
-  SigningKeyRecord old_key{"kid-1", "RS256", "v1.sealed-1", "retired", 100, 200};
-  SigningKeyRecord new_key{"kid-2", "ES256", "v1.sealed-2", "active", 150, 0};
+  SigningKeyRecord old_key{"kid-1", "RS256", "v1.sealed-1", "retired", 100, 110, 200, 500};
+  SigningKeyRecord new_key{"kid-2", "ES256", "v1.sealed-2", "active", 150, 0, 0, 0};
   store_->insert_signing_key(new_key);
   store_->insert_signing_key(old_key);
   EXPECT_THROW(store_->insert_signing_key(old_key), StoreError);
@@ -380,9 +392,16 @@ TEST_F(StoreTest, SigningKeys) {
   EXPECT_EQ(keys[0].sealed_private_key, "v1.sealed-1");
   EXPECT_EQ(keys[0].state, "retired");
   EXPECT_EQ(keys[0].created_at, 100);
+  EXPECT_EQ(keys[0].activates_at, 110);
   EXPECT_EQ(keys[0].retired_at, 200);
+  EXPECT_EQ(keys[0].publish_until, 500);
   EXPECT_EQ(keys[1].kid, "kid-2");
+  EXPECT_EQ(keys[1].activates_at, 0);
   EXPECT_EQ(keys[1].retired_at, 0);
+  EXPECT_EQ(keys[1].publish_until, 0);
+  // An active key's retired_at is NULL in the table, as 001_initial.sql has it.
+  EXPECT_EQ(RawDb(path_).scalar("SELECT retired_at IS NULL FROM signing_keys WHERE kid = 'kid-2'"),
+            "1");
 }
 
 TEST_F(StoreTest, AuditAppendAndRecent) {

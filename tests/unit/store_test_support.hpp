@@ -117,6 +117,11 @@ class StoreTest : public ::testing::Test {
     app.miniprogram_session_ttl = 1500;
     app.weibo_session_ttl = 2000;
     app.id_token_ttl = 60;
+    // None of the defaults, so that a round trip shows each column is written and read.
+    app.id_token_alg = IdTokenAlg::kES256;
+    app.session_lifetime = SessionLifetime::kSliding;
+    app.session_max_lifetime = 86400;
+    app.rotate_session_token = true;
     app.created_at = 1700000000;
     app.updated_at = 1700000001;
     return app;

@@ -155,7 +155,8 @@ void bind_application(Statement& stmt, const Application& app, const Sealer& sea
                 app.wechat_session_ttl, app.miniprogram.appid,
                 seal_secret(sealer, app.miniprogram.secret, miniprogram_secret_aad(app.client_id)),
                 app.miniprogram_session_ttl, app.weibo_app_key, app.weibo_session_ttl,
-                app.id_token_ttl, app.created_at, app.updated_at);
+                app.id_token_ttl, to_string(app.id_token_alg), to_string(app.session_lifetime),
+                app.session_max_lifetime, app.rotate_session_token, app.created_at, app.updated_at);
 }
 
 Application read_application(const Statement& row, const Sealer& sealer) {
@@ -180,8 +181,14 @@ Application read_application(const Statement& row, const Sealer& sealer) {
   app.weibo_app_key = row.text(14);
   app.weibo_session_ttl = row.int64(15);
   app.id_token_ttl = row.int64(16);
-  app.created_at = row.int64(17);
-  app.updated_at = row.int64(18);
+  app.id_token_alg =
+      known(parse_id_token_alg(row.text(17)), "applications.id_token_alg", row.text(17));
+  app.session_lifetime =
+      known(parse_session_lifetime(row.text(18)), "applications.session_lifetime", row.text(18));
+  app.session_max_lifetime = row.int64(19);
+  app.rotate_session_token = row.int64(20) != 0;
+  app.created_at = row.int64(21);
+  app.updated_at = row.int64(22);
   return app;
 }
 
@@ -224,7 +231,7 @@ Identity read_identity(const Statement& row) {
 void bind_session(Statement& stmt, const Session& session) {
   stmt.bind_all(session.id, session.token_hash, session.user_id, session.client_id,
                 session.provider, session.device_fingerprint, session.created_at,
-                session.expires_at, session.revoked);
+                session.expires_at, session.last_refreshed_at, session.revoked);
 }
 
 Session read_session(const Statement& row) {
@@ -237,7 +244,8 @@ Session read_session(const Statement& row) {
   session.device_fingerprint = row.text(5);
   session.created_at = row.int64(6);
   session.expires_at = row.int64(7);
-  session.revoked = row.int64(8) != 0;
+  session.last_refreshed_at = row.int64(8);
+  session.revoked = row.int64(9) != 0;
   return session;
 }
 
@@ -283,13 +291,16 @@ VerificationCode read_verification_code(const Statement& row) {
 }
 
 void bind_signing_key(Statement& stmt, const SigningKeyRecord& key) {
-  stmt.bind_all(key.kid, key.algorithm, key.sealed_private_key, key.state, key.created_at);
-  // retired_at: 0 in the record means "not retired", which the table says with NULL.
+  stmt.bind_all(key.kid, key.algorithm, key.sealed_private_key, key.state, key.created_at,
+                key.activates_at);
+  // retired_at: 0 in the record means "not retired", which the table says with NULL (001 made the
+  // column nullable; publish_until, added by 005, says it with 0).
   if (key.retired_at == 0) {
-    stmt.bind(6, nullptr);
+    stmt.bind(7, nullptr);
   } else {
-    stmt.bind(6, key.retired_at);
+    stmt.bind(7, key.retired_at);
   }
+  stmt.bind(8, key.publish_until);
 }
 
 SigningKeyRecord read_signing_key(const Statement& row) {
@@ -299,7 +310,9 @@ SigningKeyRecord read_signing_key(const Statement& row) {
   key.sealed_private_key = row.text(2);
   key.state = row.text(3);
   key.created_at = row.int64(4);
-  key.retired_at = row.int64(5);
+  key.activates_at = row.int64(5);
+  key.retired_at = row.int64(6);
+  key.publish_until = row.int64(7);
   return key;
 }
 

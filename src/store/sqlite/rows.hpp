@@ -28,22 +28,25 @@ inline constexpr Table kApplications{
     "client_id, name, enabled, unbound_policy, bind_methods, access_policy, mfa_policy, "
     "mfa_factors, wechat_appid, wechat_secret_sealed, wechat_session_ttl, miniprogram_appid, "
     "miniprogram_secret_sealed, miniprogram_session_ttl, weibo_app_key, weibo_session_ttl, "
-    "id_token_ttl, created_at, updated_at"};
+    "id_token_ttl, id_token_alg, session_lifetime, session_max_lifetime, rotate_session_token, "
+    "created_at, updated_at"};
 inline constexpr Table kUsers{"users",
                               "id, username, name, mobile, email, status, created_at, updated_at"};
 inline constexpr Table kIdentities{
     "identities", "provider, provider_app_id, subject, unionid, user_id, profile_json, created_at"};
-inline constexpr Table kSessions{"sessions",
-                                 "id, token_hash, user_id, client_id, provider, "
-                                 "device_fingerprint, created_at, expires_at, revoked"};
+inline constexpr Table kSessions{
+    "sessions",
+    "id, token_hash, user_id, client_id, provider, "
+    "device_fingerprint, created_at, expires_at, last_refreshed_at, revoked"};
 inline constexpr Table kFlowStates{"flow_states",
                                    "id, kind, client_id, provider, pending_identity_json, "
                                    "user_id, device_fingerprint, created_at, expires_at, consumed"};
 inline constexpr Table kVerificationCodes{"verification_codes",
                                           "id, flow_id, purpose, target, code_hash, attempts, "
                                           "created_at, expires_at, used, revoked"};
-inline constexpr Table kSigningKeys{
-    "signing_keys", "kid, algorithm, sealed_private_key, state, created_at, retired_at"};
+inline constexpr Table kSigningKeys{"signing_keys",
+                                    "kid, algorithm, sealed_private_key, state, created_at, "
+                                    "activates_at, retired_at, publish_until"};
 inline constexpr Table kUserDevices{"user_devices",
                                     "user_id, device_fingerprint, first_seen_at, last_seen_at"};
 inline constexpr Table kAuditEvents{

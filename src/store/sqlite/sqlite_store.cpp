@@ -39,6 +39,50 @@ bool exists(Connection& conn, const std::string& sql, std::string_view key) {
   return stmt.step();
 }
 
+// Revokes every session of the user not revoked yet (expired ones included: revoked is final,
+// expiry depends on the clock); returns how many.
+int revoke_sessions_of(Connection& conn, std::string_view user_id) {
+  auto stmt = conn.prepare("UPDATE sessions SET revoked = 1 WHERE user_id = ?1 AND revoked = 0");
+  stmt.bind_all(user_id);
+  return stmt.execute();
+}
+
+// Deletes a batch of expired rows of `parent` (expires_at < now, oldest first: the expiry index
+// hands them over without a sort) and first the rows of `child` that point at them through
+// `child_key`. Both statements name the same batch: the subquery is deterministic, and the write
+// transaction keeps it so.
+int purge_expired_with_children(Connection& conn, std::string_view parent, std::string_view child,
+                                std::string_view child_key, UnixSeconds now, int batch) {
+  const std::string expired = "(SELECT id FROM " + std::string(parent) +
+                              " WHERE expires_at < ?1 ORDER BY expires_at, id LIMIT ?2)";
+  sqlite::Transaction tx(conn);
+  {  // statements are finished before the commit
+    auto children = conn.prepare("DELETE FROM " + std::string(child) + " WHERE " +
+                                 std::string(child_key) + " IN " + expired);
+    children.bind_all(now, batch);
+    children.execute();
+  }
+  int deleted = 0;
+  {
+    auto parents = conn.prepare("DELETE FROM " + std::string(parent) + " WHERE id IN " + expired);
+    parents.bind_all(now, batch);
+    deleted = parents.execute();
+  }
+  tx.commit();
+  return deleted;
+}
+
+// send_events has no key (002_verification_codes.sql): a batch is picked by SQLite's rowid. Any
+// old rows will do, so there is no ORDER BY. The PostgreSQL backend has no rowid and will pick
+// by ctid (or the table gains an id column).
+int purge_send_events(Connection& conn, UnixSeconds before, int batch) {
+  auto stmt = conn.prepare(
+      "DELETE FROM send_events WHERE rowid IN "
+      "(SELECT rowid FROM send_events WHERE sent_at < ?1 LIMIT ?2)");
+  stmt.bind_all(before, batch);
+  return stmt.execute();
+}
+
 }  // namespace
 
 SqliteStore::SqliteStore(const std::string& path, const Sealer& sealer, int pool_size)
@@ -71,13 +115,15 @@ std::vector<Application> SqliteStore::list_applications() {
 
 bool SqliteStore::update_application(const Application& app) {
   // Parameters as bind_application numbers them (the column order of kApplications); created_at
-  // (?18) is bound but deliberately not written.
+  // (?22) is bound but deliberately not written.
   static const std::string sql =
       "UPDATE applications SET name = ?2, enabled = ?3, unbound_policy = ?4, bind_methods = ?5, "
       "access_policy = ?6, mfa_policy = ?7, mfa_factors = ?8, wechat_appid = ?9, "
       "wechat_secret_sealed = ?10, wechat_session_ttl = ?11, miniprogram_appid = ?12, "
       "miniprogram_secret_sealed = ?13, miniprogram_session_ttl = ?14, weibo_app_key = ?15, "
-      "weibo_session_ttl = ?16, id_token_ttl = ?17, updated_at = ?19 WHERE client_id = ?1";
+      "weibo_session_ttl = ?16, id_token_ttl = ?17, id_token_alg = ?18, session_lifetime = ?19, "
+      "session_max_lifetime = ?20, rotate_session_token = ?21, updated_at = ?23 "
+      "WHERE client_id = ?1";
   auto conn = pool_.acquire();
   auto stmt = conn->prepare(sql);
   sqlite::bind_application(stmt, app, sealer_);
@@ -117,9 +163,17 @@ std::vector<User> SqliteStore::list_users(int limit, int offset) {
 
 bool SqliteStore::set_user_status(std::string_view user_id, UserStatus status, UnixSeconds now) {
   auto conn = pool_.acquire();
-  auto stmt = conn->prepare("UPDATE users SET status = ?1, updated_at = ?2 WHERE id = ?3");
-  stmt.bind_all(to_string(status), now, user_id);
-  return stmt.execute() > 0;
+  // One transaction, so that no login can see the user disabled while a session of theirs still
+  // works. Enabling again revokes nothing and restores nothing: the user logs in anew.
+  sqlite::Transaction tx(*conn);
+  {
+    auto stmt = conn->prepare("UPDATE users SET status = ?1, updated_at = ?2 WHERE id = ?3");
+    stmt.bind_all(to_string(status), now, user_id);
+    if (stmt.execute() == 0) return false;
+  }
+  if (status == UserStatus::kDisabled) revoke_sessions_of(*conn, user_id);
+  tx.commit();
+  return true;
 }
 
 // --- Identities --------------------------------------------------------------------------------
@@ -198,6 +252,84 @@ std::optional<Session> SqliteStore::find_session_by_hash(std::string_view token_
   static const std::string sql = sqlite::select_sql(sqlite::kSessions, "WHERE token_hash = ?1");
   auto conn = pool_.acquire();
   return find_one(*conn, sql, sqlite::read_session, token_hash);
+}
+
+std::optional<Session> SqliteStore::find_session_by_retired_hash(std::string_view token_hash) {
+  // A subquery rather than a join: both tables have a token_hash column, and the select list is
+  // kSessions' unqualified one.
+  static const std::string sql = sqlite::select_sql(
+      sqlite::kSessions,
+      "WHERE id = (SELECT session_id FROM retired_session_tokens WHERE token_hash = ?1)");
+  auto conn = pool_.acquire();
+  return find_one(*conn, sql, sqlite::read_session, token_hash);
+}
+
+bool SqliteStore::refresh_session(const SessionRefresh& refresh) {
+  auto conn = pool_.acquire();
+  sqlite::Transaction tx(*conn);
+  {
+    // The whole check is in the WHERE clause (compare-and-swap): of two refreshes presenting the
+    // same token, the second finds the token replaced (rotation) or, without rotation, finds it
+    // still there and extends the session again, which is harmless.
+    auto stmt = conn->prepare(
+        "UPDATE sessions SET token_hash = ?1, expires_at = ?2, last_refreshed_at = ?3 "
+        "WHERE id = ?4 AND token_hash = ?5 AND revoked = 0 AND expires_at > ?3");
+    stmt.bind_all(refresh.new_token_hash, refresh.new_expires_at, refresh.now, refresh.session_id,
+                  refresh.presented_token_hash);
+    if (stmt.execute() == 0) return false;
+  }
+  if (refresh.new_token_hash != refresh.presented_token_hash) {
+    auto stmt = conn->prepare(
+        "INSERT INTO retired_session_tokens (token_hash, session_id, retired_at) "
+        "VALUES (?1, ?2, ?3)");
+    stmt.bind_all(refresh.presented_token_hash, refresh.session_id, refresh.now);
+    stmt.execute();
+  }
+  tx.commit();
+  return true;
+}
+
+bool SqliteStore::revoke_session(std::string_view session_id, UnixSeconds /*now*/) {
+  // `now` is not stored: sessions has no revoked_at column (the audit trail says when).
+  auto conn = pool_.acquire();
+  auto stmt = conn->prepare("UPDATE sessions SET revoked = 1 WHERE id = ?1 AND revoked = 0");
+  stmt.bind_all(session_id);
+  return stmt.execute() > 0;
+}
+
+int SqliteStore::revoke_user_sessions(std::string_view user_id, UnixSeconds /*now*/) {
+  auto conn = pool_.acquire();
+  return revoke_sessions_of(*conn, user_id);
+}
+
+std::optional<Session> SqliteStore::find_session(std::string_view session_id) {
+  static const std::string sql = sqlite::select_sql(sqlite::kSessions, "WHERE id = ?1");
+  auto conn = pool_.acquire();
+  return find_one(*conn, sql, sqlite::read_session, session_id);
+}
+
+std::vector<Session> SqliteStore::list_sessions(std::string_view user_id) {
+  static const std::string sql =
+      sqlite::select_sql(sqlite::kSessions, "WHERE user_id = ?1 ORDER BY created_at DESC, id DESC");
+  auto conn = pool_.acquire();
+  return find_all(*conn, sql, sqlite::read_session, user_id);
+}
+
+PurgeCounts SqliteStore::purge_expired(const PurgeRequest& request) {
+  // SQLite reads a negative LIMIT as "no limit", and a batch of 0 would have the caller repeat
+  // forever (more() is always true).
+  if (request.batch < 1) throw StoreError("store: purge_expired: batch < 1");
+  auto conn = pool_.acquire();
+  // A transaction per kind rather than one for the pass: each holds the write lock only briefly.
+  PurgeCounts counts;
+  // Retired tokens go with their sessions, verification codes with their flows (foreign keys).
+  // An expired session cannot gain a retired token meanwhile: only live sessions rotate.
+  counts.sessions = purge_expired_with_children(*conn, "sessions", "retired_session_tokens",
+                                                "session_id", request.now, request.batch);
+  counts.flows = purge_expired_with_children(*conn, "flow_states", "verification_codes", "flow_id",
+                                             request.now, request.batch);
+  counts.send_events = purge_send_events(*conn, request.send_events_before, request.batch);
+  return counts;
 }
 
 std::optional<FlowState> SqliteStore::find_flow_state(std::string_view flow_id) {
@@ -301,6 +433,28 @@ void SqliteStore::insert_signing_key(const SigningKeyRecord& key) {
   auto stmt = conn->prepare(sql);
   sqlite::bind_signing_key(stmt, key);
   stmt.execute();  // a duplicate kid is a bug in the caller: StoreError
+}
+
+void SqliteStore::rotate_signing_key(const SigningKeyRecord& next, UnixSeconds publish_until) {
+  static const std::string insert = sqlite::insert_sql(sqlite::kSigningKeys);
+  // The retirement below is meant to hand signing over to `next`; a `next` that is not active
+  // would leave the algorithm without a signer.
+  if (next.state != "active") throw StoreError("store: rotate_signing_key: next is not active");
+  auto conn = pool_.acquire();
+  sqlite::Transaction tx(*conn);
+  {
+    auto stmt = conn->prepare(
+        "UPDATE signing_keys SET state = 'retired', retired_at = ?1, publish_until = ?2 "
+        "WHERE algorithm = ?3 AND state = 'active'");
+    stmt.bind_all(next.activates_at, publish_until, next.algorithm);
+    stmt.execute();
+  }
+  {
+    auto stmt = conn->prepare(insert);
+    sqlite::bind_signing_key(stmt, next);
+    stmt.execute();  // a duplicate kid is a bug in the caller: StoreError, nothing retired
+  }
+  tx.commit();
 }
 
 // --- Audit -------------------------------------------------------------------------------------

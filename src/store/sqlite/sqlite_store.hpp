@@ -46,6 +46,14 @@ class SqliteStore final : public Store {
   bool is_assigned(std::string_view client_id, std::string_view user_id) override;
 
   std::optional<Session> find_session_by_hash(std::string_view token_hash) override;
+  std::optional<Session> find_session_by_retired_hash(std::string_view token_hash) override;
+  bool refresh_session(const SessionRefresh& refresh) override;
+  bool revoke_session(std::string_view session_id, UnixSeconds now) override;
+  int revoke_user_sessions(std::string_view user_id, UnixSeconds now) override;
+  std::optional<Session> find_session(std::string_view session_id) override;
+  std::vector<Session> list_sessions(std::string_view user_id) override;
+  PurgeCounts purge_expired(const PurgeRequest& request) override;
+
   std::optional<FlowState> find_flow_state(std::string_view flow_id) override;
   CommitResult commit_login(const LoginCommit& commit) override;
 
@@ -59,6 +67,7 @@ class SqliteStore final : public Store {
 
   std::vector<SigningKeyRecord> list_signing_keys() override;
   void insert_signing_key(const SigningKeyRecord& key) override;
+  void rotate_signing_key(const SigningKeyRecord& next, UnixSeconds publish_until) override;
 
   void append_audit_event(const AuditEvent& event) override;
   // Newest first.
