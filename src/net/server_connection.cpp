@@ -273,7 +273,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     message.set("X-Request-Id", request_id);
     message.body() = std::move(response.body);
     message.keep_alive(keep_alive);
-    message.prepare_payload();
+    // A 304 has no body and no framing of its own (RFC 9110 8.6: a Content-Length there would have
+    // to be the 200's); prepare_payload would add "Content-Length: 0".
+    if (response.status != 304) message.prepare_payload();
     if (head) message.body().clear();
     // A client too slow to take the response within read_timeout is not worth waiting for.
     lowest().expires_after(core_->options.read_timeout);
