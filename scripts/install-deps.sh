@@ -18,6 +18,12 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
+# Node.js and npm run tests/jose, the id_token verifier built on a JOSE library that is not ours.
+# Checked by command, not by package: a node from elsewhere (NodeSource, nvm) serves as well, and
+# Debian's npm package conflicts with NodeSource's nodejs, which bundles its own npm.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -5,6 +5,15 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 
+# tests/jose: the npm package jose, at the version its package-lock.json pins. npm ci wipes and
+# reinstalls, so it runs only when no install has completed yet (npm writes
+# node_modules/.package-lock.json last) or the lock file has changed since: repeated runs stay fast
+# and need no network.
+jose_stamp=tests/jose/node_modules/.package-lock.json
+if [ ! -f "$jose_stamp" ] || [ tests/jose/package-lock.json -nt "$jose_stamp" ]; then
+  npm ci --prefix tests/jose --no-audit --no-fund
+fi
+
 # ccache keys on paths relative to the checkout, so a second clone on the same machine reuses the
 # first one's objects.
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
