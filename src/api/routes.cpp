@@ -6,6 +6,7 @@
 #include "api/sdk_login/wechat_login.hpp"
 #include "api/sdk_login/weibo_login.hpp"
 #include "api/sdk_mfa/mfa.hpp"
+#include "api/sdk_session/session.hpp"
 #include "api/sdk_social/bind.hpp"
 #include "api/sdk_social/wechat_mobile_bind.hpp"
 #include "api/sdk_verify/code_send.hpp"
@@ -51,6 +52,8 @@ Router build_sdk_router(const ApiServices& api) {
   r.add("GET", "/api/v2/sdk/mobile-by-token", bind(api, handle_mobile_by_token));
   r.add("POST", "/api/v2/sdk/mfa/sms", bind(api, handle_mfa_sms));
   r.add("POST", "/api/v2/sdk/mfa/email", bind(api, handle_mfa_email));
+  r.add("POST", "/api/v2/sdk/sso/session-token/id-token", bind(api, handle_session_refresh));
+  r.add("POST", "/api/v2/sdk/logout", bind(api, handle_logout));
   r.add("GET", std::string(kJwksPath), bind(api, handle_jwks));
   r.add("GET", "/.well-known/openid-configuration", bind(api, handle_openid_configuration));
   r.on_miss([](const HttpRequest& http, RouteMiss miss) {

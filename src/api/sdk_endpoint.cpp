@@ -68,6 +68,7 @@ Task<HttpResponse> run_sdk_endpoint(const ApiServices& api, const HttpRequest& h
     response = render_outcome(*outcome);
   } else if (const auto* json = std::get_if<JsonReply>(&result->value())) {
     event.outcome = "200";
+    event.user_id = json->user_id;
     response = HttpResponse::json(200, boost::json::serialize(json->body));
   } else {
     event.outcome = "200";

@@ -13,6 +13,7 @@
 #include <boost/json/object.hpp>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -27,9 +28,10 @@ namespace ciamd {
 
 // HTTP 200 with an empty body (sms/send, email/send).
 struct NoContent {};
-// HTTP 200 with this JSON object (mobile-by-token).
+// HTTP 200 with this JSON object (mobile-by-token, session refresh).
 struct JsonReply {
   boost::json::object body;
+  std::string user_id;  // for the audit trail, when the reply is about a user
 };
 using EndpointReply = std::variant<LoginOutcome, NoContent, JsonReply>;
 

@@ -17,9 +17,11 @@ namespace {
 // The option values of one invocation; `changes()` keeps only the options that were given.
 struct AppOptions {
   std::string client_id, name, unbound, bind_methods, access, mfa, mfa_factors, wechat_appid,
-      wechat_secret, miniprogram_appid, miniprogram_secret, weibo_app_key;
+      wechat_secret, miniprogram_appid, miniprogram_secret, weibo_app_key, id_token_alg,
+      session_lifetime;
   std::int64_t id_token_ttl = 0, wechat_session_ttl = 0, miniprogram_session_ttl = 0,
-               weibo_session_ttl = 0;
+               weibo_session_ttl = 0, session_max_lifetime = 0;
+  bool rotate_session_token = false;
   std::vector<std::pair<CLI::Option*, std::function<void(AppChanges&)>>> given;
 
   template <class T>
@@ -56,6 +58,16 @@ struct AppOptions {
         "WeChat mini program session lifetime, seconds", &AppChanges::miniprogram_session_ttl);
     add(cmd, "--weibo-session-ttl", weibo_session_ttl, "Weibo session lifetime, seconds",
         &AppChanges::weibo_session_ttl);
+    add(cmd, "--id-token-alg", id_token_alg, "RS256 | ES256", &AppChanges::id_token_alg);
+    add(cmd, "--session-lifetime", session_lifetime,
+        "fixed (ends `expire` after the login) | sliding (every refresh restarts it)",
+        &AppChanges::session_lifetime);
+    add(cmd, "--session-max-lifetime", session_max_lifetime,
+        "a sliding session ends this many seconds after its login",
+        &AppChanges::session_max_lifetime);
+    add(cmd, "--rotate-session-token", rotate_session_token,
+        "true: each refresh hands out a new session token; reusing an old one revokes the session",
+        &AppChanges::rotate_session_token);
   }
 
   AppChanges changes() const {

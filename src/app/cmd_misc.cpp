@@ -3,6 +3,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "app/commands.hpp"
 #include "app/context.hpp"
@@ -38,11 +41,25 @@ void decode_token(CliState& state, const std::string& token) {
   std::cout << "header: " << boost::json::serialize(parts->header) << "\n";
   std::cout << "claims: " << boost::json::serialize(claims) << "\n";
   AppContext ctx = open_context(state.config_path);
+  // Every stored key, not just the published ones: an old token signed by a key that has since
+  // left the JWKS is still recognized as ours, and the key's state says why it may be refused.
+  const std::vector<SigningKeyRecord> records = ctx.store->list_signing_keys();
   KeyRing ring;
-  load_signing_keys(*ctx.store, *ctx.sealer, ring, system_now);
-  const bool valid = ring.verify(token).has_value();
-  std::cout << "signature: " << (valid ? "valid (signed by this server)" : "NOT valid") << "\n";
-  if (!valid) state.exit_code = 1;
+  add_every_signing_key(records, *ctx.sealer, ring);
+  std::optional<JwsParts> verified = ring.verify(token);
+  if (!verified) {
+    std::cout << "signature: NOT valid\n";
+    state.exit_code = 1;
+    return;
+  }
+  const std::string kid(verified->header.at("kid").as_string());
+  const std::vector<KeyStatus> statuses = key_statuses(records, system_now());
+  std::string key_state = "unknown";
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (records[i].kid == kid) key_state = std::string(to_string(statuses[i].state));
+  }
+  std::cout << "signature: valid (signed by this server)\n";
+  std::cout << "key: " << kid << " (" << key_state << ")\n";
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "app/notify_wiring.hpp"
 #include "flows/app_directory.hpp"
 #include "flows/audit.hpp"
+#include "flows/purge.hpp"
 #include "flows/signing_keys.hpp"
 #include "flows/verification.hpp"
 #include "idp/server_token.hpp"
@@ -20,6 +21,7 @@
 #include "idp/wechat_open.hpp"
 #include "idp/weibo.hpp"
 #include "net/client.hpp"
+#include "net/periodic.hpp"
 #include "net/runtime.hpp"
 #include "net/server.hpp"
 #include "tokens/key_ring.hpp"
@@ -73,18 +75,37 @@ void serve(const std::string& config_path, const std::string& ready_file) {
   WeiboConnector weibo(client, cfg.upstream.weibo_base_url);
   NotifySenders senders = build_senders(cfg, client);
 
-  const FlowServices flows{*ctx.store,
-                           pool,
-                           keys,
-                           state_tokens,
-                           TokenSettings{cfg.tokens.issuer, cfg.tokens.state_token_ttl},
-                           system_now};
+  const FlowServices flows{
+      *ctx.store,
+      pool,
+      keys,
+      state_tokens,
+      TokenSettings{cfg.tokens.issuer, cfg.tokens.state_token_ttl, cfg.tokens.jwks_max_age},
+      system_now};
   AppDirectory apps(*ctx.store, pool, std::chrono::milliseconds(cfg.server.app_cache_ttl_ms));
   AuditLog audit(*ctx.store, pool);
   const Verification verification(flows, verification_settings(cfg),
                                   ctx.sealer->derive_key("verification-code"), senders.sms.get(),
                                   senders.email.get());
   const ApiServices api{flows, apps, audit, wechat, wechat_mini, weibo, verification};
+
+  PeriodicJob purge(runtime, pool, "purge", std::chrono::seconds(cfg.maintenance.purge_interval),
+                    [&ctx, &cfg] {
+                      const PurgeTotals t = purge_expired_rows(
+                          *ctx.store, system_now(), static_cast<int>(cfg.maintenance.purge_batch));
+                      if (t.sessions + t.flows + t.send_events > 0) {
+                        spdlog::info("purged {} sessions, {} flows, {} send records", t.sessions,
+                                     t.flows, t.send_events);
+                      }
+                    });
+  purge.start();
+
+  // Rereads the signing keys, so a rotation (`ciamd keys rotate`, or another node) takes effect
+  // without a restart; a failed reload keeps the keys the server has.
+  PeriodicJob key_reload(
+      runtime, pool, "key-reload", std::chrono::seconds(cfg.tokens.key_reload_interval),
+      [&ctx, &keys] { reload_signing_keys(*ctx.store, *ctx.sealer, keys, system_now); });
+  key_reload.start();
 
   HttpServer server(runtime, server_options(cfg), build_sdk_router(api));
   server.start();
@@ -93,9 +114,9 @@ void serve(const std::string& config_path, const std::string& ready_file) {
     server.stop();
     runtime.stop();
   });
-  spdlog::info("ciamd listening on {}:{} with {} threads, signing key {}",
+  spdlog::info("ciamd listening on {}:{} with {} threads, signing keys RS256 {} ES256 {}",
                parse_listen(cfg.server.listen).host, server.port(), runtime.threads(),
-               keys.signer_kid());
+               keys.signer_kid(JwsAlg::kRS256), keys.signer_kid(JwsAlg::kES256));
   if (!ready_file.empty()) {
     boost::json::object ready;
     ready["port"] = server.port();

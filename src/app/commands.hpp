@@ -18,6 +18,8 @@ struct CliState {
 void add_serve_command(CLI::App& cli, CliState& state);
 void add_app_commands(CLI::App& cli, CliState& state);
 void add_user_commands(CLI::App& cli, CliState& state);
-void add_misc_commands(CLI::App& cli, CliState& state);  // migrate, master-key, token decode
+void add_session_commands(CLI::App& cli, CliState& state);  // session list|revoke, purge
+void add_misc_commands(CLI::App& cli, CliState& state);     // migrate, master-key, token decode
+void add_keys_commands(CLI::App& cli, CliState& state);     // keys list, keys rotate
 
 }  // namespace ciamd

@@ -44,7 +44,18 @@ struct Config {
   struct Tokens {
     std::string issuer = "http://127.0.0.1:8080";
     std::int64_t state_token_ttl = 1800;
+    // How often a running server rereads the signing keys (a rotation by `ciamd keys rotate` or
+    // another node); a rotated-in key waits key_publish_lead seconds in the JWKS before it signs.
+    std::int64_t key_reload_interval = 30;
+    std::int64_t key_publish_lead = 600;
+    std::int64_t jwks_max_age = 300;  // Cache-Control max-age of the JWKS and discovery document
   } tokens;
+  struct Maintenance {
+    // The background purge of expired sessions, flows (with their codes) and rate-limit records:
+    // every purge_interval seconds, in batches of purge_batch rows.
+    std::int64_t purge_interval = 300;
+    std::int64_t purge_batch = 1000;
+  } maintenance;
   struct Security {
     std::string master_key;
     std::string master_key_file;

@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 
 #include "core/phone.hpp"
+#include "flows/admin_sessions.hpp"
 
 namespace ciamd {
 
@@ -29,6 +30,10 @@ boost::json::object application_json(const Application& app) {
   o["wechat_session_ttl"] = app.wechat_session_ttl;
   o["miniprogram_session_ttl"] = app.miniprogram_session_ttl;
   o["weibo_session_ttl"] = app.weibo_session_ttl;
+  o["id_token_alg"] = to_string(app.id_token_alg);
+  o["session_lifetime"] = to_string(app.session_lifetime);
+  o["session_max_lifetime"] = app.session_max_lifetime;
+  o["rotate_session_token"] = app.rotate_session_token;
   o["created_at"] = app.created_at;
   o["updated_at"] = app.updated_at;
   return o;
@@ -44,6 +49,20 @@ boost::json::object user_json(const User& user) {
   o["status"] = to_string(user.status);
   o["created_at"] = user.created_at;
   o["updated_at"] = user.updated_at;
+  return o;
+}
+
+boost::json::object session_json(const Session& session, UnixSeconds now) {
+  boost::json::object o;
+  o["id"] = session.id;
+  o["user_id"] = session.user_id;
+  o["client_id"] = session.client_id;
+  o["provider"] = session.provider;
+  o["device_fingerprint"] = session.device_fingerprint;
+  o["created_at"] = session.created_at;
+  o["expires_at"] = session.expires_at;
+  o["last_refreshed_at"] = session.last_refreshed_at;
+  o["state"] = session_state(session, now);
   return o;
 }
 

@@ -10,5 +10,7 @@ namespace ciamd {
 
 boost::json::object application_json(const Application& app);
 boost::json::object user_json(const User& user);
+// A session as of `now` ("state": live, revoked or expired); never its token or hash.
+boost::json::object session_json(const Session& session, UnixSeconds now);
 
 }  // namespace ciamd

@@ -19,7 +19,9 @@ int main(int argc, char** argv) {
   ciamd::add_serve_command(cli, state);
   ciamd::add_app_commands(cli, state);
   ciamd::add_user_commands(cli, state);
+  ciamd::add_session_commands(cli, state);
   ciamd::add_misc_commands(cli, state);
+  ciamd::add_keys_commands(cli, state);
   // `ciamd serve --config F` as well as `ciamd --config F serve`.
   for (CLI::App* sub : cli.get_subcommands({})) {
     sub->fallthrough();

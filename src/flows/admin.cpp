@@ -105,6 +105,19 @@ std::optional<ApiError> apply(const AppChanges& c, Application& app) {
   if (c.wechat_session_ttl) app.wechat_session_ttl = *c.wechat_session_ttl;
   if (c.miniprogram_session_ttl) app.miniprogram_session_ttl = *c.miniprogram_session_ttl;
   if (c.weibo_session_ttl) app.weibo_session_ttl = *c.weibo_session_ttl;
+  if (c.id_token_alg) {
+    auto a = parse_id_token_alg(*c.id_token_alg);
+    if (!a) return invalid("id token alg must be RS256 or ES256");
+    app.id_token_alg = *a;
+  }
+  if (c.session_lifetime) {
+    auto l = parse_session_lifetime(*c.session_lifetime);
+    if (!l) return invalid("session lifetime must be fixed or sliding");
+    app.session_lifetime = *l;
+  }
+  if (auto e = check_ttl(c.session_max_lifetime, kMaxSessionTtl, "session max lifetime")) return e;
+  if (c.session_max_lifetime) app.session_max_lifetime = *c.session_max_lifetime;
+  if (c.rotate_session_token) app.rotate_session_token = *c.rotate_session_token;
   if (auto e = apply_credentials(c.wechat_appid, c.wechat_secret, "wechat", app.wechat)) return e;
   if (auto e = apply_credentials(c.miniprogram_appid, c.miniprogram_secret, "miniprogram",
                                  app.miniprogram)) {

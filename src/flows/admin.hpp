@@ -37,6 +37,10 @@ struct AppChanges {
   std::optional<std::int64_t> wechat_session_ttl;
   std::optional<std::int64_t> miniprogram_session_ttl;
   std::optional<std::int64_t> weibo_session_ttl;
+  std::optional<std::string> id_token_alg;      // RS256 | ES256
+  std::optional<std::string> session_lifetime;  // fixed | sliding
+  std::optional<std::int64_t> session_max_lifetime;
+  std::optional<bool> rotate_session_token;
   std::optional<bool> enabled;
 };
 

@@ -17,6 +17,9 @@ class StateTokenCodec;
 struct TokenSettings {
   std::string issuer;
   std::int64_t state_token_ttl = 1800;
+  // Cache-Control max-age of the JWKS and discovery document: how long a client may go without
+  // seeing a newly published key, so a new key waits at least this long before it signs.
+  std::int64_t jwks_max_age = 300;
 };
 
 struct FlowServices {

@@ -6,10 +6,6 @@
 
 namespace ciamd {
 
-namespace {
-constexpr std::size_t kSessionTokenLength = 32;
-}
-
 std::int64_t session_ttl_for(const Application& app, std::string_view provider) {
   if (provider == kProviderWeibo) return app.weibo_session_ttl;
   if (provider == kLoginWechatMiniProgram) return app.miniprogram_session_ttl;
@@ -32,15 +28,22 @@ IssuedSession new_session(const FlowServices& services, const Application& app, 
   return issued;
 }
 
-LoginSuccess finish_success(const FlowServices& services, const Application& app, const User& user,
-                            const IssuedSession& issued) {
+std::string sign_id_token(const FlowServices& services, const Application& app, const User& user) {
   const std::string jti = crypto::random_hex(16);
   const std::string payload = id_token_payload(IdTokenInput{
       services.tokens.issuer, app.client_id, user, services.clock(), app.id_token_ttl, jti});
+  // The application's algorithm; the ring throws if it has no signer for it (load and reload
+  // never leave an algorithm without one).
+  return services.keys.sign(
+      payload, app.id_token_alg == IdTokenAlg::kES256 ? JwsAlg::kES256 : JwsAlg::kRS256);
+}
+
+LoginSuccess finish_success(const FlowServices& services, const Application& app, const User& user,
+                            const IssuedSession& issued) {
   LoginSuccess ok;
   ok.session_token = issued.token;
   ok.expire = issued.session.expires_at - issued.session.created_at;
-  ok.id_token = services.keys.sign(payload);
+  ok.id_token = sign_id_token(services, app, user);
   ok.user_id = user.id;
   return ok;
 }

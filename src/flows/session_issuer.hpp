@@ -15,6 +15,9 @@
 
 namespace ciamd {
 
+// API.md: 32 characters [A-Za-z0-9] from the CSPRNG.
+inline constexpr std::size_t kSessionTokenLength = 32;
+
 struct IssuedSession {
   Session session;    // holds only the token's hash
   std::string token;  // the clear token, returned to the client once
@@ -26,6 +29,9 @@ std::int64_t session_ttl_for(const Application& app, std::string_view provider);
 
 IssuedSession new_session(const FlowServices& services, const Application& app, const User& user,
                           std::string_view provider, const DeviceContext& device);
+
+// A new id_token for `user` in `app` (CPU only, no I/O): for a SUCCESS and for a session refresh.
+std::string sign_id_token(const FlowServices& services, const Application& app, const User& user);
 
 // Signs the id_token (CPU only, no I/O) and assembles the SUCCESS outcome.
 LoginSuccess finish_success(const FlowServices& services, const Application& app, const User& user,

@@ -35,7 +35,7 @@ class TokensEndpoints : public EnvSuite {
   }
 };
 
-TEST_F(TokensEndpoints, JwksListsPublicRsaSigningKeysOnly) {
+TEST_F(TokensEndpoints, JwksListsPublicSigningKeysOnlyOfBothAlgorithms) {
   const HttpResult r = request(env().port(), "GET", kKeysPath);
   ASSERT_EQ(r.status, 200) << r.describe();
   EXPECT_NE(r.header("content-type").value_or("").find("application/json"), std::string::npos);
@@ -44,18 +44,31 @@ TEST_F(TokensEndpoints, JwksListsPublicRsaSigningKeysOnly) {
   EXPECT_EQ(keys_of(v.as_object()), (std::set<std::string>{"keys"}));
   const auto& keys = v.at("keys");
   ASSERT_TRUE(keys.is_array() && !keys.as_array().empty()) << r.body;
+  std::set<std::string> algs;
   for (const auto& k : keys.as_array()) {
     ASSERT_TRUE(k.is_object()) << r.body;
     const auto& o = k.as_object();
-    // Exactly the public members: no d, p, q, dp, dq, qi may ever appear.
-    EXPECT_EQ(keys_of(o), (std::set<std::string>{"kty", "kid", "use", "alg", "n", "e"})) << dump(o);
-    EXPECT_EQ(string_at(o, "kty"), "RSA");
     EXPECT_EQ(string_at(o, "use"), "sig");
-    EXPECT_EQ(string_at(o, "alg"), "RS256");
     EXPECT_FALSE(string_at(o, "kid").empty());
-    EXPECT_GE(base64url_decode(string_at(o, "n")).size(), 256U) << "modulus under 2048 bits";
-    EXPECT_FALSE(base64url_decode(string_at(o, "e")).empty());
+    algs.insert(string_at(o, "alg"));
+    // Exactly the public members: no private member (d, p, q, dp, dq, qi) may ever appear.
+    if (string_at(o, "kty") == "RSA") {
+      EXPECT_EQ(keys_of(o), (std::set<std::string>{"kty", "kid", "use", "alg", "n", "e"}))
+          << dump(o);
+      EXPECT_EQ(string_at(o, "alg"), "RS256");
+      EXPECT_GE(base64url_decode(string_at(o, "n")).size(), 256U) << "modulus under 2048 bits";
+      EXPECT_FALSE(base64url_decode(string_at(o, "e")).empty());
+    } else {
+      EXPECT_EQ(string_at(o, "kty"), "EC") << dump(o);
+      EXPECT_EQ(keys_of(o), (std::set<std::string>{"kty", "kid", "use", "alg", "crv", "x", "y"}))
+          << dump(o);
+      EXPECT_EQ(string_at(o, "alg"), "ES256");
+      EXPECT_EQ(string_at(o, "crv"), "P-256");
+      EXPECT_EQ(base64url_decode(string_at(o, "x")).size(), 32U);
+      EXPECT_EQ(base64url_decode(string_at(o, "y")).size(), 32U);
+    }
   }
+  EXPECT_EQ(algs, (std::set<std::string>{"RS256", "ES256"}));
 }
 
 TEST_F(TokensEndpoints, DiscoveryDocumentNamesIssuerKeysAndRs256) {

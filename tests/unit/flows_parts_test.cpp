@@ -158,33 +158,38 @@ class SigningKeysTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-TEST_F(SigningKeysTest, FirstStartCreatesOneSealedKeyAndLaterStartsReuseIt) {
+TEST_F(SigningKeysTest, FirstStartCreatesSealedKeysAndLaterStartsReuseThem) {
   Sealer sealer(testing::master_key('a'));
-  std::string kid;
+  std::string rsa_kid, ec_kid;
   {
     auto store = open(sealer);
     KeyRing ring;
     load_signing_keys(*store, sealer, ring, clock_);
-    ASSERT_TRUE(ring.has_signer());
-    kid = ring.signer_kid();
+    ASSERT_TRUE(ring.has_signer(JwsAlg::kRS256));
+    ASSERT_TRUE(ring.has_signer(JwsAlg::kES256));
+    rsa_kid = ring.signer_kid(JwsAlg::kRS256);
+    ec_kid = ring.signer_kid(JwsAlg::kES256);
     std::vector<SigningKeyRecord> records = store->list_signing_keys();
-    ASSERT_EQ(records.size(), 1u);
-    EXPECT_EQ(records[0].kid, kid);
-    EXPECT_EQ(records[0].algorithm, "RS256");
-    EXPECT_EQ(records[0].state, "active");
-    EXPECT_EQ(records[0].created_at, kStart);
-    EXPECT_EQ(records[0].sealed_private_key.find("PRIVATE KEY"), std::string::npos);
-    EXPECT_TRUE(sealer.open(records[0].sealed_private_key, kid));
+    ASSERT_EQ(records.size(), 2u);
+    for (const SigningKeyRecord& r : records) {
+      EXPECT_EQ(r.kid, r.algorithm == "RS256" ? rsa_kid : ec_kid);
+      EXPECT_EQ(r.state, "active");
+      EXPECT_EQ(r.created_at, kStart);
+      EXPECT_EQ(r.activates_at, kStart);
+      EXPECT_EQ(r.sealed_private_key.find("PRIVATE KEY"), std::string::npos);
+      EXPECT_TRUE(sealer.open(r.sealed_private_key, r.kid));
+    }
   }
   auto store = open(sealer);
   KeyRing ring;
   load_signing_keys(*store, sealer, ring, clock_);
-  EXPECT_EQ(ring.signer_kid(), kid);
-  EXPECT_EQ(store->list_signing_keys().size(), 1u);
+  EXPECT_EQ(ring.signer_kid(JwsAlg::kRS256), rsa_kid);
+  EXPECT_EQ(ring.signer_kid(JwsAlg::kES256), ec_kid);
+  EXPECT_EQ(store->list_signing_keys().size(), 2u);
   // A token signed after the restart verifies under the same key.
-  std::optional<JwsParts> parts = ring.verify(ring.sign(R"({"sub":"x"})"));
+  std::optional<JwsParts> parts = ring.verify(ring.sign(R"({"sub":"x"})", JwsAlg::kRS256));
   ASSERT_TRUE(parts);
-  EXPECT_EQ(parts->header.at("kid").as_string(), kid);
+  EXPECT_EQ(parts->header.at("kid").as_string(), rsa_kid);
 }
 
 TEST_F(SigningKeysTest, AWrongMasterKeyStopsTheServer) {
@@ -198,8 +203,8 @@ TEST_F(SigningKeysTest, AWrongMasterKeyStopsTheServer) {
   auto store = open(wrong);
   KeyRing ring;
   EXPECT_THROW(load_signing_keys(*store, wrong, ring, clock_), std::runtime_error);
-  EXPECT_FALSE(ring.has_signer());
-  EXPECT_EQ(store->list_signing_keys().size(), 1u) << "no second key may be created";
+  EXPECT_FALSE(ring.has_signer(JwsAlg::kRS256));
+  EXPECT_EQ(store->list_signing_keys().size(), 2u) << "no further key may be created";
 }
 
 // --- app_directory -----------------------------------------------------------------------------

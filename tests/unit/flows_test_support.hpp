@@ -70,6 +70,10 @@ class FlowsTest : public ::testing::Test {
     return std::move(*spawn(std::move(task)).get());
   }
 
+  void await(Task<void> task) {
+    boost::asio::co_spawn(runtime_.io(), std::move(task), boost::asio::use_future).get();
+  }
+
   Clock clock() {
     return [this] { return now_.load(); };
   }
@@ -124,7 +128,7 @@ class FlowsTest : public ::testing::Test {
       return {};
     }
     EXPECT_EQ(parts->header.at("alg").as_string(), "RS256");
-    EXPECT_EQ(parts->header.at("kid").as_string(), keys_.signer_kid());
+    EXPECT_EQ(parts->header.at("kid").as_string(), keys_.signer_kid(JwsAlg::kRS256));
     return boost::json::parse(parts->payload).as_object();
   }
 

@@ -167,9 +167,11 @@ TEST(Jws, DecodeUnverified) {
 
 TEST(KeyRing, EmptyRing) {
   const KeyRing ring;
-  EXPECT_FALSE(ring.has_signer());
-  EXPECT_EQ(ring.signer_kid(), "");
-  EXPECT_THROW(ring.sign("{}"), std::logic_error);
+  for (const JwsAlg alg : {JwsAlg::kRS256, JwsAlg::kES256}) {
+    EXPECT_FALSE(ring.has_signer(alg));
+    EXPECT_EQ(ring.signer_kid(alg), "");
+    EXPECT_THROW(ring.sign("{}", alg), std::logic_error);
+  }
   EXPECT_FALSE(ring.verify(kA2Token));
   EXPECT_EQ(ring.jwks_json(), R"({"keys":[]})");
 }
@@ -178,10 +180,11 @@ TEST(KeyRing, SignsWithKidHeaderAndVerifies) {
   KeyRing ring;
   ring.add(key_from(kA2Jwk), true);
   const std::string kid = public_key_from(kA2Jwk).thumbprint();
-  EXPECT_TRUE(ring.has_signer());
-  EXPECT_EQ(ring.signer_kid(), kid);
+  EXPECT_TRUE(ring.has_signer(JwsAlg::kRS256));
+  EXPECT_FALSE(ring.has_signer(JwsAlg::kES256));
+  EXPECT_EQ(ring.signer_kid(JwsAlg::kRS256), kid);
 
-  const std::string token = ring.sign(R"({"sub":"u1"})");
+  const std::string token = ring.sign(R"({"sub":"u1"})", JwsAlg::kRS256);
   EXPECT_EQ(*base64url_decode(split(token).header),
             R"({"alg":"RS256","kid":")" + kid + R"(","typ":"JWT"})");
   const auto parts = ring.verify(token);
@@ -194,11 +197,11 @@ TEST(KeyRing, SignsWithKidHeaderAndVerifies) {
 TEST(KeyRing, RotationKeepsOldKeysVerifying) {
   KeyRing ring;
   ring.add(key_from(kA2Jwk), true);
-  const std::string old_token = ring.sign("{}");
-  ring.add(key_from(kA3Jwk), true);
-  EXPECT_EQ(ring.signer_kid(), public_key_from(kA3Jwk).thumbprint());
-  const std::string new_token = ring.sign("{}");
-  EXPECT_EQ(jws_decode_unverified(new_token)->header.at("alg"), "ES256");
+  const std::string old_token = ring.sign("{}", JwsAlg::kRS256);
+  ring.add(*AsymmetricKey::from_private_pem(rsa_key().private_pem()), true);
+  EXPECT_EQ(ring.signer_kid(JwsAlg::kRS256), rsa_key().thumbprint());
+  const std::string new_token = ring.sign("{}", JwsAlg::kRS256);
+  EXPECT_EQ(jws_decode_unverified(new_token)->header.at("kid").as_string(), rsa_key().thumbprint());
   EXPECT_TRUE(ring.verify(old_token));
   EXPECT_TRUE(ring.verify(new_token));
   // Adding the same key again does not duplicate it.
@@ -211,7 +214,7 @@ TEST(KeyRing, RepublishingTheSignersPublicKeyKeepsItSigning) {
   KeyRing ring;
   ring.add(key_from(kA2Jwk), true);
   ring.add(public_key_from(kA2Jwk), false);
-  EXPECT_TRUE(ring.verify(ring.sign("{}")));
+  EXPECT_TRUE(ring.verify(ring.sign("{}", JwsAlg::kRS256)));
   EXPECT_EQ(parse_object(ring.jwks_json()).at("keys").as_array().size(), 1u);
 }
 
@@ -221,7 +224,7 @@ TEST(KeyRing, RejectsUnknownOrMissingKid) {
   const AsymmetricKey stranger = AsymmetricKey::generate_ec_p256();
   EXPECT_FALSE(ring.verify(jws_sign(R"({"alg":"ES256","kid":"unknown"})", "{}", stranger)));
   // A known kid on a token the key did not sign.
-  const std::string kid = ring.signer_kid();
+  const std::string kid = ring.signer_kid(JwsAlg::kRS256);
   EXPECT_FALSE(ring.verify(jws_sign(R"({"alg":"RS256","kid":")" + kid + R"("})", "{}", rsa_key())));
   EXPECT_FALSE(ring.verify(jws_sign(R"({"alg":"RS256"})", "{}", key_from(kA2Jwk))));
   EXPECT_FALSE(ring.verify("garbage"));
@@ -258,7 +261,7 @@ TEST(KeyRing, ReadersRunDuringRotation) {
   std::atomic<int> failures{0};
   std::thread reader([&] {
     while (!done) {
-      const std::string token = ring.sign("{}");
+      const std::string token = ring.sign("{}", JwsAlg::kES256);
       if (!ring.verify(token)) ++failures;
     }
   });
@@ -389,7 +392,7 @@ TEST(IdToken, SignedByTheRingAndVerifiable) {
   ring.add(key_from(kA2Jwk), true);
   const User user = seed_user();
   const std::string payload = id_token_payload({"iss", "client-a", user, kNow, 300, "jti-1"});
-  const auto parts = ring.verify(ring.sign(payload));
+  const auto parts = ring.verify(ring.sign(payload, JwsAlg::kRS256));
   ASSERT_TRUE(parts);
   EXPECT_EQ(parts->payload, payload);
 }

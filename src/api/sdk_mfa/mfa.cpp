@@ -18,7 +18,7 @@ Task<Result<EndpointReply>> mobile_steps(const ApiServices& api, const SdkCall& 
   if (!own) co_return own.error();
   boost::json::object body;
   body["mobile"] = mask_mobile(own.value());
-  co_return EndpointReply{JsonReply{std::move(body)}};
+  co_return EndpointReply{JsonReply{std::move(body), {}}};
 }
 
 Task<Result<EndpointReply>> verify_steps(const ApiServices& api, const SdkCall& call,

@@ -77,6 +77,12 @@ std::vector<std::string> app_flags(const AppSpec& spec, const std::string& wecha
   if (spec.weibo && !weibo_app_key.empty()) f.insert(f.end(), {"--weibo-app-key", weibo_app_key});
   opt("--mfa", spec.mfa);
   opt("--mfa-factors", spec.mfa_factors);
+  opt("--id-token-alg", spec.id_token_alg);
+  opt("--session-lifetime", spec.session_lifetime);
+  if (spec.session_max_lifetime) {
+    f.insert(f.end(), {"--session-max-lifetime", std::to_string(*spec.session_max_lifetime)});
+  }
+  if (spec.rotate_session_token) f.insert(f.end(), {"--rotate-session-token", "true"});
   return f;
 }
 

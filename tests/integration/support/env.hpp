@@ -74,9 +74,13 @@ struct AppSpec {
   bool miniprogram = true;  // configure a mini program: `miniprogram_app`, else the Env's
   std::optional<std::int64_t> miniprogram_session_ttl{};
   std::optional<WechatApp> miniprogram_app{};
-  bool weibo = true;                         // configure the Env's Weibo app key
-  std::optional<std::string> mfa{};          // off|always|new_device
-  std::optional<std::string> mfa_factors{};  // "SMS,EMAIL"
+  bool weibo = true;                              // configure the Env's Weibo app key
+  std::optional<std::string> mfa{};               // off|always|new_device
+  std::optional<std::string> mfa_factors{};       // "SMS,EMAIL"
+  std::optional<std::string> id_token_alg{};      // RS256|ES256
+  std::optional<std::string> session_lifetime{};  // fixed|sliding
+  std::optional<std::int64_t> session_max_lifetime{};
+  bool rotate_session_token = false;
 };
 
 // The `ciamd app create|update` flags for `spec` (without the subcommand). The mini program flags
@@ -118,6 +122,9 @@ struct EnvOptions {
   NotifySetup notify{};
   VerificationSetup verification{};
   std::int64_t state_token_ttl = 1800;  // [tokens]; the server accepts 10 to 86400
+  // [tokens]: short, so a `ciamd keys rotate` reaches the running server quickly.
+  std::int64_t key_reload_interval = 1;
+  std::int64_t purge_interval = 300;  // [maintenance]
 };
 
 // "prefix-<pid>-<n>": unique across parallel test processes and within one.

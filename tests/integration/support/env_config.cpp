@@ -88,6 +88,13 @@ void Env::write_config() {
       "state_token_ttl = " +
       std::to_string(options_.state_token_ttl) +
       "\n"
+      "key_reload_interval = " +
+      std::to_string(options_.key_reload_interval) +
+      "\n"
+      "[maintenance]\n"
+      "purge_interval = " +
+      std::to_string(options_.purge_interval) +
+      "\n"
       "[security]\n"
       "master_key = \"" +
       fresh_master_key() +

@@ -59,6 +59,7 @@ const std::map<std::string, ExpectedError, std::less<>>& catalog() {
     // API.md names the English message; the Chinese one is the server catalog's (docs/errors.md).
     add({"IDAAS.SDK.LOGIN.1001", 400, "WeChat mini program API call failed",
          "微信小程序接口调用失败"});
+    add({"IDAAS.SDK.PARAM.0023", 400, "Invalid or expired session token", "会话令牌无效或已过期"});
     for (const char* own : {"IDAAS.SDK.PARAM.0101", "IDAAS.SDK.PARAM.0102", "IDAAS.SDK.PARAM.0103",
                             "IDAAS.SDK.PARAM.0104", "IDAAS.SDK.PARAM.0105", "IDAAS.SDK.PARAM.0106",
                             "IDAAS.SDK.LOGIN.1002", "IDAAS.SDK.LOGIN.1003",
