@@ -128,10 +128,11 @@ TEST_F(MiniProgramFlowsTest, PhoneLoginUnderAssignedAccessDeniesAndCreatesNobody
 
 TEST_F(MiniProgramFlowsTest, ConcurrentFirstPhoneLoginsOfOneNumberMakeOneUser) {
   const Application app = mini_app("c-race", UnboundPolicy::kAutoCreate);
+  // Outlives the coroutines: complete() is a member coroutine and reads the object as it runs.
+  const PhoneLogin login(services_);
   std::vector<std::future<std::optional<Result<LoginOutcome>>>> logins;
   for (int i = 0; i < 8; ++i) {
-    logins.push_back(
-        spawn(PhoneLogin(services_).complete(app, kPhone, kLoginWechatMiniProgram, device_)));
+    logins.push_back(spawn(login.complete(app, kPhone, kLoginWechatMiniProgram, device_)));
   }
   std::set<std::string> users;
   for (auto& f : logins) users.insert(success_user(*f.get()));
