@@ -177,7 +177,7 @@ boost::json::object api_claims(Env& env, const HttpResult& r, const std::string&
   const boost::json::object jwks = env.fetch_jwks();
   EXPECT_TRUE(is_valid_id_token(token, jwks, client, 300, sub));
   try {
-    const VerifiedJwt t = verify_rs256(token, jwks);
+    const VerifiedJwt t = verify_jws(token, jwks);
     const std::string api = string_at(t.claims, "api");
     const boost::json::value v = parse_json(api, "api claim");
     if (v.is_object()) return v.as_object();

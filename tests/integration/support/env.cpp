@@ -242,7 +242,7 @@ boost::json::object Env::fetch_jwks() {
 }
 
 VerifiedJwt Env::verify_id_token(std::string_view jws) {
-  return verify_rs256(jws, fetch_jwks());
+  return verify_jws(jws, fetch_jwks());
 }
 
 int Env::stop_server() {

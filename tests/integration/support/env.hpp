@@ -222,7 +222,7 @@ class Env {
   RowCounts settle_audit(const RowCounts& before, std::int64_t delta);
 
   boost::json::object fetch_jwks();
-  // verify_rs256 against the JWKS fetched now over HTTP.
+  // verify_jws (RS256 or ES256, by the header) against the JWKS fetched now over HTTP.
   VerifiedJwt verify_id_token(std::string_view jws);
 
   // Stop (SIGTERM) and start `ciamd serve` on the same database and config.

@@ -1,8 +1,8 @@
 // An id_token verifier that shares no code with the server (src/tokens is what is under test):
-// strict base64url, JWK -> RSA public key with OpenSSL 3's EVP_PKEY_fromdata, RS256 via
-// EVP_DigestVerify. Any discrepancy throws std::runtime_error saying what was wrong.
+// strict base64url, JWK -> RSA or EC P-256 public key with OpenSSL 3's EVP_PKEY_fromdata, RS256 and
+// ES256 via EVP_DigestVerify. Any discrepancy throws std::runtime_error saying what was wrong.
 //
-//   VerifiedJwt t = verify_rs256(id_token, env.fetch_jwks());
+//   VerifiedJwt t = verify_rs256(id_token, env.fetch_jwks());   // or verify_es256, verify_jws
 //   t.header["kid"]; t.claims["sub"];
 #pragma once
 
@@ -31,5 +31,11 @@ struct VerifiedJwt {
 // Verifies an RS256 JWS against the JWKS `{"keys":[...]}`: the header's kid must name an RSA key
 // of at least 2048 bits, and the signature must verify. Claims are returned unchecked.
 VerifiedJwt verify_rs256(std::string_view jws, const boost::json::object& jwks);
+// Verifies an ES256 JWS: the kid must name an EC key on P-256, and the signature must be the raw
+// 64-byte R||S of RFC 7518 §3.4 (not DER) and verify. Claims are returned unchecked.
+VerifiedJwt verify_es256(std::string_view jws, const boost::json::object& jwks);
+// verify_rs256 or verify_es256, chosen by the header's alg; any other alg ("none", HS256, ...)
+// throws. The JWK must still match that alg, so switching a token's alg does not switch its key.
+VerifiedJwt verify_jws(std::string_view jws, const boost::json::object& jwks);
 
 }  // namespace it
