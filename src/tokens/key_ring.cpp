@@ -199,6 +199,11 @@ std::optional<JwsParts> KeyRing::verify(std::string_view token) const {
   return jws_verify(token, *key);
 }
 
+KeyRing::JwksDocument KeyRing::jwks() const {
+  const auto snap = snapshot();
+  return {snap->jwks, snap->etag};
+}
+
 std::string KeyRing::jwks_json() const {
   return snapshot()->jwks;
 }

@@ -45,7 +45,13 @@ class KeyRing {
   std::string sign(std::string_view payload_json, JwsAlg alg) const;
   // Verifies a token signed by any key in the ring (selected by its "kid").
   std::optional<JwsParts> verify(std::string_view token) const;
-  // The JWKS document and its strong ETag, computed once per change of the ring.
+  // The JWKS document and its strong ETag, computed once per change of the ring. jwks() reads both
+  // from one snapshot: a reload between two separate reads could pair a body with another ETag.
+  struct JwksDocument {
+    std::string json;
+    std::string etag;
+  };
+  JwksDocument jwks() const;
   std::string jwks_json() const;
   std::string jwks_etag() const;
 

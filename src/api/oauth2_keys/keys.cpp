@@ -71,26 +71,14 @@ bool if_none_match_matches(std::string_view field_value, std::string_view etag) 
 
 // These handlers never suspend; they are coroutines only to share the Handler signature.
 Task<HttpResponse> handle_jwks(const ApiServices& api, const HttpRequest& http) {
-  const KeyRing& keys = api.flows.keys;
-  // The body and its ETag come from two reads of the ring; a reload between them would pair an
-  // old body with the new ETag, and a client caching that pair would get 304s for the stale
-  // body until the next change. Reading the ETag on both sides until it holds still rules that
-  // out (reloads are seconds apart, so this loops at most twice in practice).
-  std::string etag = keys.jwks_etag();
-  std::string body;
-  for (;;) {
-    body = keys.jwks_json();
-    std::string after = keys.jwks_etag();
-    if (after == etag) break;
-    etag = std::move(after);
-  }
+  KeyRing::JwksDocument jwks = api.flows.keys.jwks();
   const std::string condition = if_none_match(http);
-  HttpResponse r = !condition.empty() && if_none_match_matches(condition, etag)
+  HttpResponse r = !condition.empty() && if_none_match_matches(condition, jwks.etag)
                        ? HttpResponse::empty(304)
-                       : HttpResponse::json(200, std::move(body));
+                       : HttpResponse::json(200, std::move(jwks.json));
   // A 304 repeats the validator and caching fields a 200 would have carried (RFC 9110 15.4.5).
   r.headers.set("Cache-Control", cache_control(api));
-  r.headers.set("ETag", std::move(etag));
+  r.headers.set("ETag", std::move(jwks.etag));
   co_return r;
 }
 
