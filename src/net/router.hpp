@@ -1,4 +1,6 @@
-// net/router: maps (method, exact path) to a coroutine handler.
+// net/router: maps (method, path) to a coroutine handler. A path is exact, or a template whose
+// `{name}` segments match any one non-empty segment ("/admin/v1/users/{id}"); exact paths win, then
+// templates in registration order. Handlers read a template's values with path_segment().
 //
 //   Router r;
 //   r.add("POST", "/api/v2/sdk/login/wechat", [&](const HttpRequest& req) -> Task<HttpResponse>
@@ -7,10 +9,17 @@
 //
 // The server keeps the request alive until the handler's task completes, so handlers may hold
 // references into it across co_await.
+//
+// r.instrument(metrics, "public") counts and times every dispatched request in
+// ciamd_http_requests_total and ciamd_http_request_duration_seconds (net/metrics.hpp). The route
+// label is the registered path, or "unmatched" for a miss, so a client cannot create series.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -24,19 +33,32 @@ using Handler = std::function<Task<HttpResponse>(const HttpRequest&)>;
 enum class RouteMiss { kUnknownPath, kWrongMethod };
 using MissHandler = std::function<HttpResponse(const HttpRequest&, RouteMiss)>;
 
+class Histogram;
+class Metrics;
+
 class Router {
  public:
   void add(std::string method, std::string path, Handler handler);
   void on_miss(MissHandler handler);
-  // The registered (method, path) pairs, in registration order.
+  // The registered (method, path) pairs, in registration order (templates as written).
   std::vector<std::pair<std::string, std::string>> routes() const;
+  // The registered path (or template) `request` goes to; "" when none does.
+  std::string route_of(const HttpRequest& request) const;
 
   Task<HttpResponse> dispatch(const HttpRequest& request) const;
 
  private:
-  std::unordered_map<std::string, std::unordered_map<std::string, Handler>> by_path_;
+  using ByMethod = std::unordered_map<std::string, Handler>;
+  const ByMethod* find(std::string_view path, std::string* route) const;
+
+  std::unordered_map<std::string, ByMethod> by_path_;
+  std::vector<std::pair<std::string, ByMethod>> templates_;
   std::vector<std::pair<std::string, std::string>> order_;
   MissHandler miss_;
 };
+
+// Segment `index` (0-based, after the leading '/') of `path`: path_segment("/a/b/c", 2) is "c";
+// "" when there is no such segment. Not percent-decoded.
+std::string_view path_segment(std::string_view path, std::size_t index);
 
 }  // namespace ciamd

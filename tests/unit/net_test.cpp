@@ -127,6 +127,35 @@ TEST(Router, WithoutMissHandlerAnswers404And405) {
   EXPECT_EQ(run_now(router.dispatch(request("POST", "/a"))).status, 405);
 }
 
+TEST(Router, TemplatesMatchOneSegmentPerVariableAfterExactPaths) {
+  Router router;
+  const auto answer = [](std::string what) {
+    return [what](const HttpRequest& r) -> Task<HttpResponse> {
+      co_return HttpResponse::json(200, what + ":" + std::string(path_segment(r.path, 2)));
+    };
+  };
+  router.add("GET", "/v1/users/{id}", answer("user"));
+  router.add("DELETE", "/v1/users/{id}", answer("delete"));
+  router.add("GET", "/v1/users/search", answer("search"));
+  router.add("GET", "/v1/users/{id}/sessions", answer("sessions"));
+  EXPECT_EQ(run_now(router.dispatch(request("GET", "/v1/users/42"))).body, "user:42");
+  EXPECT_EQ(run_now(router.dispatch(request("DELETE", "/v1/users/42"))).body, "delete:42");
+  EXPECT_EQ(run_now(router.dispatch(request("GET", "/v1/users/search"))).body, "search:search");
+  EXPECT_EQ(run_now(router.dispatch(request("GET", "/v1/users/7/sessions"))).body, "sessions:7");
+  EXPECT_EQ(run_now(router.dispatch(request("GET", "/v1/users/"))).status, 404);  // empty id
+  EXPECT_EQ(run_now(router.dispatch(request("GET", "/v1/users/7/x"))).status, 404);
+  EXPECT_EQ(run_now(router.dispatch(request("POST", "/v1/users/7"))).status, 405);
+  EXPECT_EQ(router.route_of(request("GET", "/v1/users/7/sessions")), "/v1/users/{id}/sessions");
+  EXPECT_EQ(router.route_of(request("GET", "/v1/nothing")), "");
+}
+
+TEST(PathSegment, CountsFromTheFirstSegment) {
+  EXPECT_EQ(path_segment("/a/b/c", 0), "a");
+  EXPECT_EQ(path_segment("/a/b/c", 2), "c");
+  EXPECT_EQ(path_segment("/a/b/c", 3), "");
+  EXPECT_EQ(path_segment("/a//c", 1), "");
+}
+
 struct Observed {
   int value = 0;
   std::thread::id caller, worker, resumed;
