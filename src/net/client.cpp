@@ -139,6 +139,10 @@ HttpClient::HttpClient(Runtime& runtime, ClientOptions options)
 
 HttpClient::~HttpClient() = default;
 
+Metrics* HttpClient::metrics() const {
+  return impl_->options.metrics;
+}
+
 Task<ClientResponse> HttpClient::send(ClientRequest request) {
   // A copy, so that a call still in flight keeps the pool and TLS context alive on its own.
   const std::shared_ptr<Impl> impl = impl_;

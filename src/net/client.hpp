@@ -25,6 +25,7 @@
 
 namespace ciamd {
 
+class Metrics;
 class Runtime;
 
 struct ClientOptions {
@@ -34,6 +35,9 @@ struct ClientOptions {
   std::size_t max_idle_per_host = 32;
   std::chrono::seconds idle_keepalive{30};
   std::size_t max_response_bytes = std::size_t{1024} * 1024;
+  // Where callers record their upstream calls (idp/upstream_call.hpp); null: not recorded. The
+  // client carries it so every connector sharing the client reports without extra plumbing.
+  Metrics* metrics = nullptr;
 };
 
 struct ClientRequest {
@@ -72,6 +76,7 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   Task<ClientResponse> send(ClientRequest request);
+  Metrics* metrics() const;  // ClientOptions::metrics
 
  private:
   struct Impl;

@@ -19,7 +19,6 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -45,16 +44,30 @@ class Router {
   // The registered path (or template) `request` goes to; "" when none does.
   std::string route_of(const HttpRequest& request) const;
 
+  // Records every later dispatch in `metrics` under listener=`listener`; routes added before or
+  // after this call are both covered. `metrics` must outlive the router.
+  void instrument(Metrics& metrics, std::string listener);
+
   Task<HttpResponse> dispatch(const HttpRequest& request) const;
 
  private:
-  using ByMethod = std::unordered_map<std::string, Handler>;
-  const ByMethod* find(std::string_view path, std::string* route) const;
+  struct Route {
+    Handler handler;
+    Histogram* duration = nullptr;  // cached when instrumented: no series lookup per request
+  };
+  using ByMethod = std::unordered_map<std::string, Route>;
+  // The handlers for `path` (exact first, then templates) and, when found, the registered path or
+  // template they were added under (it outlives the router's use of it).
+  const ByMethod* find(std::string_view path, std::string_view* route) const;
+  void observe(std::string_view method, std::string_view route, Histogram* duration, int status,
+               std::chrono::steady_clock::time_point start) const;
 
   std::unordered_map<std::string, ByMethod> by_path_;
   std::vector<std::pair<std::string, ByMethod>> templates_;
   std::vector<std::pair<std::string, std::string>> order_;
   MissHandler miss_;
+  Metrics* metrics_ = nullptr;
+  std::string listener_;
 };
 
 // Segment `index` (0-based, after the leading '/') of `path`: path_segment("/a/b/c", 2) is "c";

@@ -4,6 +4,8 @@
 //   ServerOptions opts; opts.host = "127.0.0.1"; opts.port = 0;   // 0: an ephemeral port
 //   HttpServer server(runtime, opts, std::move(router));
 //   server.start();  log(server.port());  runtime.run();
+//   ...
+//   server.drain(10s, [&](const DrainResult&) { runtime.stop(); });   // on SIGTERM
 #pragma once
 
 #include <chrono>
@@ -45,6 +47,15 @@ struct ServerOptions {
   std::function<HttpResponse(std::string_view x_l)> render_internal_error;
 };
 
+// What a drain found and did, for the shutdown log.
+struct DrainResult {
+  std::size_t requests_in_flight = 0;   // requests being read or handled when the drain began
+  std::size_t connections_open = 0;     // connections open when the drain began
+  std::uint64_t responses_written = 0;  // responses completed during the drain
+  bool timed_out = false;               // the timeout passed with connections left
+  std::size_t connections_cut = 0;      // connections closed by force at the timeout
+};
+
 class HttpServer {
  public:
   // Binds and listens immediately (throws std::runtime_error when it cannot).
@@ -56,7 +67,22 @@ class HttpServer {
   std::uint16_t port() const;  // the bound port, also when 0 was asked for
   void start();                // begins accepting on the runtime's threads
   void stop();                 // stops accepting; connections close after their current request
+
+  // A graceful stop. Closes the listening socket at once (new connections are refused), closes
+  // idle keep-alive connections, and lets every other connection finish the request it is reading
+  // or handling and write its response with "Connection: close". A connection that has not sent
+  // its first request yet gets a short grace to do so, since its client may have sent it already.
+  // `done` runs on the runtime's threads once no connection is left, or once `timeout` has passed;
+  // then the connections still open are closed without a response.
+  //
+  // Thread-safe. A later call while a drain is under way does not restart it: its `done` runs when
+  // the drain ends, and its timeout only counts if it ends the drain sooner, so a second call with
+  // a zero timeout cuts what is left at once (a second SIGTERM). A call after the drain has ended
+  // runs `done` at once with the same result.
+  void drain(std::chrono::milliseconds timeout, std::function<void(const DrainResult&)> done);
+
   std::size_t open_connections() const;
+  std::size_t requests_in_flight() const;  // being read or handled, not yet answered
 
  private:
   struct Impl;

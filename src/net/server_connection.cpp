@@ -7,6 +7,7 @@
 // the pending read and leaves the socket usable.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -43,6 +44,11 @@ constexpr std::size_t kReadChunk = std::size_t{16} * 1024;
 // before we close regardless.
 constexpr auto kLingerTimeout = 2s;
 constexpr std::size_t kMaxLingerBytes = std::size_t{1024} * 1024;
+// During a drain, how long a connection that has not sent its first request yet may take to do so.
+// Its client connected before the listener closed and has usually sent the request already (it may
+// still be on its way), so closing at once would drop it; waiting for the full read_timeout would
+// let a client that only pre-connected hold the shutdown up.
+constexpr auto kDrainFirstRequestGrace = 500ms;
 
 using TlsStream = asio::ssl::stream<beast::tcp_stream>;
 using Parser = http::request_parser<http::string_body>;
@@ -116,19 +122,22 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
   ~Connection() {
-    core_->unregister_connection(registration_);
+    // Counted down first: unregistering the last connection may end a drain, whose caller may
+    // then read open_connections.
     --core_->open_connections;
+    core_->unregister_connection(registration_);
   }
 
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   void start() {
-    registration_ = core_->register_connection([weak = this->weak_from_this()] {
-      if (auto self = weak.lock()) {
-        asio::post(self->stream_.get_executor(), [self] { self->close_if_idle(); });
-      }
-    });
+    registration_ =
+        core_->register_connection([weak = this->weak_from_this()](ConnectionSignal signal) {
+          if (auto self = weak.lock()) {
+            asio::post(self->stream_.get_executor(), [self, signal] { self->on_signal(signal); });
+          }
+        });
     asio::co_spawn(stream_.get_executor(), run(this->shared_from_this()), log_if_failed);
   }
 
@@ -159,6 +168,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       if (!co_await wait_for_request(wait)) co_return;
       switch (co_await serve_one()) {
         case Next::kKeepAlive:
+          served_any_ = true;
           continue;
         case Next::kClose:
           co_await close_gracefully();
@@ -172,7 +182,10 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   // Waits for the first bytes of the next request; false when the connection should just close.
   Task<bool> wait_for_request(std::chrono::milliseconds timeout) {
     if (buffer_.size() > 0) co_return true;  // a pipelined request is already here
-    if (core_->stopping) co_return false;
+    if (core_->stopping) {
+      if (served_any_) co_return false;  // a keep-alive client can send its next one elsewhere
+      timeout = std::min(timeout, std::chrono::milliseconds(kDrainFirstRequestGrace));
+    }
     lowest().expires_after(timeout);
     idle_ = true;  // set in the same strand step that starts the read: see close_if_idle()
     auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), kAwait);
@@ -183,6 +196,12 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
   Task<Next> serve_one() {
+    // Counted from the first byte to the end of the response, for the shutdown log.
+    ++core_->requests_in_flight;
+    struct InFlight {
+      ServerCore& core;
+      ~InFlight() { --core.requests_in_flight; }
+    } in_flight{*core_};
     Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(core_->options.max_header_bytes));
     parser.body_limit(core_->options.max_body_bytes);
@@ -280,6 +299,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     // A client too slow to take the response within read_timeout is not worth waiting for.
     lowest().expires_after(core_->options.read_timeout);
     auto [ec, n] = co_await http::async_write(stream_, message, kAwait);
+    if (!ec) ++core_->responses_written;
     co_return !ec;
   }
 
@@ -303,10 +323,34 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     lowest().close();
   }
 
-  // Called through a post to the strand by stop(): only a connection that is between requests is
-  // cut; one in the middle of a request finishes it (and then sees `stopping`).
-  void close_if_idle() {
-    if (idle_) lowest().cancel();
+  // Called through a post to the strand by stop() and drain().
+  void on_signal(ConnectionSignal signal) {
+    if (signal == ConnectionSignal::kForceClose) {
+      // The drain's time is up. Whatever the coroutine is awaiting fails and it ends; a handler
+      // still running finds the socket closed when it tries to answer.
+      lowest().close();
+      return;
+    }
+    // kDrain: only a connection waiting for a request is cut; one in the middle of a request
+    // finishes it (and then sees `stopping`).
+    if (!idle_) return;
+    if (served_any_) {
+      // The client may have just sent its next request: if its bytes are here, the pending read
+      // is about to complete and the request gets answered, so only a quiet connection is cut.
+      // (A request still on the wire is the usual keep-alive race, which clients must handle.)
+      beast::error_code ec;
+      if (lowest().socket().available(ec) == 0 || ec) lowest().cancel();
+      return;
+    }
+    // Connected, but its first request has not arrived: see kDrainFirstRequestGrace. The pending
+    // read keeps its own, longer, expiry; this timer cuts it short unless the request arrives.
+    const auto generation = ++deadline_generation_;
+    deadline_.expires_after(kDrainFirstRequestGrace);
+    deadline_.async_wait([weak = this->weak_from_this(), generation](beast::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self || generation != self->deadline_generation_ || !self->idle_) return;
+      self->lowest().cancel();
+    });
   }
 
   std::shared_ptr<ServerCore> core_;
@@ -316,6 +360,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   std::uint64_t deadline_generation_ = 0;
   bool timed_out_ = false;
   bool idle_ = false;
+  bool served_any_ = false;  // a keep-alive connection that has answered at least one request
   std::string peer_;
   std::uint64_t registration_ = 0;
 };
