@@ -156,11 +156,14 @@ struct FlowState {
   bool consumed = false;
 };
 
-// One row of the audit trail.
+// One row of the audit trail: an SDK call (event "login", "sms_send", "session_refresh", ...) or
+// an admin API call (event "admin": `actor` names the admin token, `target` the method and path,
+// `outcome` the HTTP status).
 struct AuditEvent {
+  std::int64_t id = 0;  // assigned by the store; increasing, the cursor of audit queries
   UnixSeconds at = 0;
   std::string request_id;
-  std::string event;  // "login"
+  std::string event;  // "login", "admin", ...
   std::string client_id;
   std::string provider;
   std::string user_id;
@@ -168,6 +171,18 @@ struct AuditEvent {
   std::string device_fingerprint;
   std::string peer_address;
   std::string client_reported_ip;  // X-device-ip: recorded, never trusted
+  std::string actor;               // the admin token's name for admin calls, else ""
+  std::string target;              // "POST /admin/v1/applications" for admin calls, else ""
+};
+
+// An admin API credential. The token itself is shown once at creation; only its SHA-256 is kept.
+struct AdminToken {
+  std::string id;
+  std::string name;
+  std::string token_hash;
+  UnixSeconds created_at = 0;
+  UnixSeconds expires_at = 0;  // 0: never
+  UnixSeconds revoked_at = 0;  // 0: not revoked
 };
 
 }  // namespace ciamd

@@ -59,6 +59,18 @@ struct SessionRefresh {
   UnixSeconds now = 0;
 };
 
+// A filter of the audit trail; empty strings and zero times match everything.
+struct AuditQuery {
+  std::string user_id;
+  std::string client_id;
+  std::string event;
+  std::string outcome;
+  UnixSeconds from = 0;  // at >= from
+  UnixSeconds to = 0;    // at < to
+  std::int64_t after_id = 0;
+  int limit = 100;
+};
+
 // One purge pass: every kind of expired row, at most `batch` rows of each.
 struct PurgeRequest {
   UnixSeconds now = 0;                 // sessions and flows with expires_at < now go
@@ -213,9 +225,41 @@ class Store {
   // `publish_until`, and `next` (active) is inserted.
   virtual void rotate_signing_key(const SigningKeyRecord& next, UnixSeconds publish_until) = 0;
 
+  // Master-key rotation: every sealed value (application provider secrets, signing keys) is
+  // opened with `from` and sealed again with `to`, same AAD, in one transaction. The store's own
+  // sealer plays no part. Throws StoreError, changing nothing, when any value does not open.
+  virtual void reseal_secrets(const Sealer& from, const Sealer& to) = 0;
+
   // Audit trail (append only).
   virtual void append_audit_event(const AuditEvent& event) = 0;
   virtual std::vector<AuditEvent> recent_audit_events(int limit) = 0;
+  // Events matching every set filter with id > after_id, oldest first, at most `limit`.
+  virtual std::vector<AuditEvent> query_audit_events(const AuditQuery& query) = 0;
+
+  // Admin API tokens. revoke: false when unknown or already revoked.
+  virtual void insert_admin_token(const AdminToken& token) = 0;
+  virtual std::optional<AdminToken> find_admin_token_by_hash(std::string_view token_hash) = 0;
+  virtual std::vector<AdminToken> list_admin_tokens() = 0;
+  virtual bool revoke_admin_token(std::string_view id, UnixSeconds now) = 0;
+
+  // Users, for operators. find_users: every user whose id, username, mobile (E.164) or email
+  // (lower case) equals `term` exactly, or all users when `term` is empty; by id, at most `limit`
+  // after the cursor `after_id` ("" from the start).
+  virtual std::vector<User> find_users(std::string_view term, std::string_view after_id,
+                                       int limit) = 0;
+  // Writes name, mobile, email (and updated_at) of an existing user; kUserConflict when the
+  // mobile or email belongs to another user; kOk; kFlowNotUsable is never returned.
+  virtual CommitResult update_user(const User& user) = 0;
+  // Deletes the user with their identities, unionid claims, sessions (and retired tokens),
+  // devices and application assignments, in one transaction; the audit trail keeps its rows.
+  // False when there is no such user.
+  virtual bool delete_user(std::string_view user_id) = 0;
+  // Removes one identity link (the next login with it is a new identity). False when unknown.
+  virtual bool unlink_identity(std::string_view provider, std::string_view provider_app_id,
+                               std::string_view subject) = 0;
+  // Assignments of users to `assigned` applications.
+  virtual bool unassign_user(std::string_view client_id, std::string_view user_id) = 0;
+  virtual std::vector<std::string> assigned_users(std::string_view client_id) = 0;
 };
 
 // Opens the backend the URL names: "sqlite:///absolute/path.db", "sqlite://relative.db" or

@@ -7,6 +7,7 @@
 #include <climits>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 
 #include "tokens/base64.hpp"
 #include "tokens/crypto.hpp"
@@ -53,6 +54,12 @@ struct ClearErrorQueue {
 struct WipedString {
   std::string value;
   ~WipedString() { OPENSSL_cleanse(value.data(), value.size()); }
+};
+
+// Wipes a string it does not own when it goes away.
+struct WipeInPlace {
+  std::string& value;
+  ~WipeInPlace() { OPENSSL_cleanse(value.data(), value.size()); }
 };
 
 }  // namespace
@@ -125,6 +132,16 @@ std::optional<std::string> Sealer::open(std::string_view sealed,
     return std::nullopt;
   }
   return std::move(plain.value);
+}
+
+std::optional<std::string> Sealer::reseal(std::string_view sealed, std::string_view associated_data,
+                                          const Sealer& to) const {
+  std::optional<std::string> plain = open(sealed, associated_data);
+  if (!plain) return std::nullopt;
+  // Wiped where it lies: moving a short string into a WipedString would copy its bytes and leave
+  // them behind in the source's inline buffer.
+  const WipeInPlace wipe{*plain};
+  return to.seal(*plain, associated_data);
 }
 
 std::string Sealer::derive_key(std::string_view label) const {

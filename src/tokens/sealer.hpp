@@ -25,6 +25,11 @@ class Sealer {
   std::string seal(std::string_view plaintext, std::string_view associated_data) const;
   // nullopt when the value was tampered with, sealed under another key or with other AAD.
   std::optional<std::string> open(std::string_view sealed, std::string_view associated_data) const;
+  // Opens `sealed` with this key and seals the plaintext again under `to`, with the same
+  // associated data (a master-key rotation). The plaintext never leaves this call, and is wiped
+  // before it returns; nullopt when `sealed` does not open.
+  std::optional<std::string> reseal(std::string_view sealed, std::string_view associated_data,
+                                    const Sealer& to) const;
 
   // A sub-key for another purpose (HMAC-SHA256 of the master key over `label`), so one master
   // key can serve several uses without reusing key material.

@@ -428,8 +428,12 @@ TEST_F(StoreSessionsTest, PurgeRemovesOnlyExpiredRows) {
   device.remember_device = KnownDevice{"1001", "device-1"};
   device.now = 100;
   ASSERT_EQ(store_->commit_login(device), CommitResult::kOk);
-  store_->append_audit_event({100, "req-1", "login", "client-a", "wechat", "1001", "SUCCESS",
-                              "device-1", "127.0.0.1", ""});
+  AuditEvent audit;
+  audit.at = 100;
+  audit.request_id = "req-1";
+  audit.event = "login";
+  audit.user_id = "1001";
+  store_->append_audit_event(audit);
 
   PurgeRequest request;
   request.now = kNow;

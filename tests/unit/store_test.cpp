@@ -406,11 +406,17 @@ TEST_F(StoreTest, SigningKeys) {
 
 TEST_F(StoreTest, AuditAppendAndRecent) {
   for (int i = 1; i <= 5; ++i) {
-    AuditEvent event{i,           "req-" + std::to_string(i),
-                     "login",     "client-a",
-                     "wechat",    "1001",
-                     "SUCCESS",   "device-1",
-                     "127.0.0.1", "10.0.0.1"};
+    AuditEvent event;
+    event.at = i;
+    event.request_id = "req-" + std::to_string(i);
+    event.event = "login";
+    event.client_id = "client-a";
+    event.provider = "wechat";
+    event.user_id = "1001";
+    event.outcome = "SUCCESS";
+    event.device_fingerprint = "device-1";
+    event.peer_address = "127.0.0.1";
+    event.client_reported_ip = "10.0.0.1";
     store_->append_audit_event(event);
   }
   const auto recent = store_->recent_audit_events(3);

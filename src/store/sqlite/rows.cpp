@@ -316,10 +316,20 @@ SigningKeyRecord read_signing_key(const Statement& row) {
   return key;
 }
 
+std::string audit_select_sql(std::string_view rest) {
+  std::string sql = "SELECT ";
+  sql += kAuditEvents.columns;
+  sql += ", id FROM ";
+  sql += kAuditEvents.name;
+  sql += ' ';
+  sql += rest;
+  return sql;
+}
+
 void bind_audit_event(Statement& stmt, const AuditEvent& event) {
   stmt.bind_all(event.at, event.request_id, event.event, event.client_id, event.provider,
                 event.user_id, event.outcome, event.device_fingerprint, event.peer_address,
-                event.client_reported_ip);
+                event.client_reported_ip, event.actor, event.target);
 }
 
 AuditEvent read_audit_event(const Statement& row) {
@@ -334,6 +344,9 @@ AuditEvent read_audit_event(const Statement& row) {
   event.device_fingerprint = row.text(7);
   event.peer_address = row.text(8);
   event.client_reported_ip = row.text(9);
+  event.actor = row.text(10);
+  event.target = row.text(11);
+  event.id = row.int64(12);
   return event;
 }
 

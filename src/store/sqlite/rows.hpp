@@ -49,10 +49,12 @@ inline constexpr Table kSigningKeys{"signing_keys",
                                     "activates_at, retired_at, publish_until"};
 inline constexpr Table kUserDevices{"user_devices",
                                     "user_id, device_fingerprint, first_seen_at, last_seen_at"};
+// Without id: the database assigns it (PostgreSQL's GENERATED ALWAYS would reject one), so inserts
+// leave it out and selects read it after these columns (audit_select_sql).
 inline constexpr Table kAuditEvents{
     "audit_events",
     "at, request_id, event, client_id, provider, user_id, "
-    "outcome, device_fingerprint, peer_address, client_reported_ip"};
+    "outcome, device_fingerprint, peer_address, client_reported_ip, actor, target"};
 
 // "SELECT <columns> FROM <table> <rest>"
 std::string select_sql(const Table& table, std::string_view rest);
@@ -83,7 +85,9 @@ VerificationCode read_verification_code(const Statement& row);
 void bind_signing_key(Statement& stmt, const SigningKeyRecord& key);
 SigningKeyRecord read_signing_key(const Statement& row);
 
-void bind_audit_event(Statement& stmt, const AuditEvent& event);
+// "SELECT <kAuditEvents columns>, id FROM audit_events <rest>": the rows read_audit_event reads.
+std::string audit_select_sql(std::string_view rest);
+void bind_audit_event(Statement& stmt, const AuditEvent& event);  // ignores event.id
 AuditEvent read_audit_event(const Statement& row);
 
 }  // namespace ciamd::sqlite

@@ -468,8 +468,7 @@ void SqliteStore::append_audit_event(const AuditEvent& event) {
 }
 
 std::vector<AuditEvent> SqliteStore::recent_audit_events(int limit) {
-  static const std::string sql =
-      sqlite::select_sql(sqlite::kAuditEvents, "ORDER BY id DESC LIMIT ?1");
+  static const std::string sql = sqlite::audit_select_sql("ORDER BY id DESC LIMIT ?1");
   if (limit <= 0) return {};
   auto conn = pool_.acquire();
   return find_all(*conn, sql, sqlite::read_audit_event, limit);

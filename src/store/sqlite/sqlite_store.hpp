@@ -68,10 +68,26 @@ class SqliteStore final : public Store {
   std::vector<SigningKeyRecord> list_signing_keys() override;
   void insert_signing_key(const SigningKeyRecord& key) override;
   void rotate_signing_key(const SigningKeyRecord& next, UnixSeconds publish_until) override;
+  void reseal_secrets(const Sealer& from, const Sealer& to) override;  // sqlite_reseal.cpp
 
   void append_audit_event(const AuditEvent& event) override;
   // Newest first.
   std::vector<AuditEvent> recent_audit_events(int limit) override;
+
+  // The admin API's methods, in sqlite_admin.cpp.
+  std::vector<AuditEvent> query_audit_events(const AuditQuery& query) override;
+  void insert_admin_token(const AdminToken& token) override;
+  std::optional<AdminToken> find_admin_token_by_hash(std::string_view token_hash) override;
+  std::vector<AdminToken> list_admin_tokens() override;
+  bool revoke_admin_token(std::string_view id, UnixSeconds now) override;
+  std::vector<User> find_users(std::string_view term, std::string_view after_id,
+                               int limit) override;
+  CommitResult update_user(const User& user) override;
+  bool delete_user(std::string_view user_id) override;
+  bool unlink_identity(std::string_view provider, std::string_view provider_app_id,
+                       std::string_view subject) override;
+  bool unassign_user(std::string_view client_id, std::string_view user_id) override;
+  std::vector<std::string> assigned_users(std::string_view client_id) override;
 
  private:
   sqlite::ConnectionPool pool_;
