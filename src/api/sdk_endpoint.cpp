@@ -6,6 +6,7 @@
 #include "api/render.hpp"
 #include "flows/audit.hpp"
 #include "flows/flow_guard.hpp"
+#include "net/metrics.hpp"
 
 namespace ciamd {
 namespace {
@@ -73,6 +74,11 @@ Task<HttpResponse> run_sdk_endpoint(const ApiServices& api, const HttpRequest& h
   } else {
     event.outcome = "200";
     response = HttpResponse::empty(200);
+  }
+  // Counted where the audit event is made, so the metric and the audit trail agree on every
+  // login's provider and outcome.
+  if (api.metrics != nullptr && spec.event == "login") {
+    api.metrics->record_login(event.provider, event.outcome);
   }
   api.audit.record(std::move(event));
   co_return response;

@@ -7,6 +7,7 @@ namespace ciamd {
 
 class AppDirectory;
 class AuditLog;
+class Metrics;
 class WechatOpenConnector;
 class WechatMiniConnector;
 class WeiboConnector;
@@ -20,6 +21,9 @@ struct ApiServices {
   WechatMiniConnector& wechat_mini;
   WeiboConnector& weibo;
   const Verification& verification;  // codes for sms/send, email/send and the bind endpoints
+  // ciamd_logins_total is recorded here when set; a pointer with a default, so the services can
+  // be built without metrics (tests, one-off commands).
+  Metrics* metrics = nullptr;
 };
 
 }  // namespace ciamd

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "api/admin/keys.hpp"
+#include "api/admin/records.hpp"
 #include "app/cli_output.hpp"
 #include "app/commands.hpp"
 #include "app/context.hpp"
@@ -18,36 +20,6 @@
 
 namespace ciamd {
 namespace {
-
-// ISO 8601 in UTC, or "" for an unset time (0).
-std::string iso_time(UnixSeconds t) {
-  if (t == 0) return "";
-  const std::time_t secs = static_cast<std::time_t>(t);
-  std::tm utc{};
-  gmtime_r(&secs, &utc);
-  char buf[32];
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return std::string(buf, n);
-}
-
-boost::json::value time_json(UnixSeconds t) {
-  if (t == 0) return nullptr;
-  return boost::json::value(iso_time(t));
-}
-
-boost::json::object key_json(const SigningKeyRecord& r, const KeyStatus& s) {
-  boost::json::object o;
-  o["kid"] = r.kid;
-  o["alg"] = r.algorithm;
-  o["state"] = to_string(s.state);
-  o["published"] = s.published;
-  o["created_at"] = time_json(r.created_at);
-  // Keys made before rotation existed sign from their creation.
-  o["activates_at"] = time_json(r.activates_at != 0 ? r.activates_at : r.created_at);
-  o["retired_at"] = time_json(r.retired_at);
-  o["publish_until"] = time_json(r.publish_until);
-  return o;
-}
 
 void list_keys(CliState& state, bool json) {
   AppContext ctx = open_context(state.config_path);
@@ -79,7 +51,7 @@ struct RotateOptions {
   std::int64_t activate_in = -1;  // -1: [tokens] key_publish_lead
 };
 
-void rotate_keys(CliState& state, const RotateOptions& opts, bool json) {
+void rotate_command(CliState& state, const RotateOptions& opts, bool json) {
   AppContext ctx = open_context(state.config_path);
   const Config::Tokens& cfg = ctx.config.tokens;
   const std::int64_t lead = opts.activate_in >= 0 ? opts.activate_in : cfg.key_publish_lead;
@@ -91,38 +63,13 @@ void rotate_keys(CliState& state, const RotateOptions& opts, bool json) {
               << "fetched it (jwks_max_age " << cfg.jwks_max_age << " s + key_reload_interval "
               << cfg.key_reload_interval << " s)\n";
   }
-  const std::int64_t ttl = max_id_token_ttl(*ctx.store);
-  const UnixSeconds now = system_now();
-
-  std::vector<JwsAlg> algs;
-  if (opts.alg == "all" || opts.alg == "RS256") algs.push_back(JwsAlg::kRS256);
-  if (opts.alg == "all" || opts.alg == "ES256") algs.push_back(JwsAlg::kES256);
-  for (const JwsAlg alg : algs) {
-    // The keys this rotation retires: every active key of the algorithm.
-    boost::json::array replaced;
-    for (const SigningKeyRecord& r : ctx.store->list_signing_keys()) {
-      if (r.state == "active" && r.algorithm == to_string(alg)) replaced.emplace_back(r.kid);
-    }
-    // Without a current key the new one, not signing before its activation, would leave the
-    // algorithm without a signer until then (and the server unable to start); the first start
-    // creates keys that sign at once.
-    if (replaced.empty()) {
-      std::cerr << "no active " << to_string(alg)
-                << " key to rotate: start the server once to create the first keys\n";
-      state.exit_code = 1;
-      return;
-    }
-    const SigningKeyRecord next =
-        rotate_signing_key(*ctx.store, *ctx.sealer, alg, now, lead, ttl, cfg.key_reload_interval);
-    boost::json::object o;
-    o["alg"] = next.algorithm;
-    o["kid"] = next.kid;
-    o["signs_from"] = iso_time(next.activates_at);
-    o["replaces"] = std::move(replaced);
-    o["replaced_in_jwks_until"] =
-        iso_time(publish_until_for(next.activates_at, ttl, cfg.key_reload_interval));
-    print_record(o, json);
+  Result<boost::json::array> done =
+      rotate_keys(*ctx.store, *ctx.sealer, opts.alg, lead, cfg.key_reload_interval, system_now());
+  if (!done) {
+    report_failure(state, done.error());
+    return;
   }
+  for (const boost::json::value& rotation : done.value()) print_record(rotation.as_object(), json);
   if (!json) {
     std::cout << "running servers pick the new keys up within " << cfg.key_reload_interval
               << " s\n";
@@ -151,7 +98,7 @@ void add_keys_commands(CLI::App& cli, CliState& state) {
                    "Seconds until the new keys sign (default [tokens] key_publish_lead; 0 at once, "
                    "for a compromised key)")
       ->check(CLI::NonNegativeNumber);
-  rotate->callback([&state, opts, json] { rotate_keys(state, *opts, *json); });
+  rotate->callback([&state, opts, json] { rotate_command(state, *opts, *json); });
 }
 
 }  // namespace ciamd

@@ -8,7 +8,7 @@
 #include "app/cli_output.hpp"
 #include "app/commands.hpp"
 #include "app/context.hpp"
-#include "app/json_out.hpp"
+#include "api/admin/records.hpp"
 #include "core/clock.hpp"
 #include "flows/admin_sessions.hpp"
 #include "flows/purge.hpp"

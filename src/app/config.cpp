@@ -50,11 +50,16 @@ const std::vector<Field>& fields() {
        [](Config& c) -> Slot { return &c.server.idle_timeout_ms; },
        100,
        3'600'000},
+      {{"server", "drain_timeout_ms"},
+       [](Config& c) -> Slot { return &c.server.drain_timeout_ms; },
+       0,
+       600'000},
       {{"server", "app_cache_ttl_ms"},
        [](Config& c) -> Slot { return &c.server.app_cache_ttl_ms; },
        0,
        3'600'000},
       {{"server", "development"}, [](Config& c) -> Slot { return &c.server.development; }},
+      {{"admin", "listen"}, [](Config& c) -> Slot { return &c.admin.listen; }},
       {{"database", "url"}, [](Config& c) -> Slot { return &c.database.url; }},
       {{"upstream", "wechat_base_url"},
        [](Config& c) -> Slot { return &c.upstream.wechat_base_url; }},
@@ -322,6 +327,7 @@ Config load_config(const std::string& path) {
   if (!path.empty()) apply_file(cfg, path);
   apply_environment(cfg);
   parse_listen(cfg.server.listen);
+  if (!cfg.admin.listen.empty()) parse_listen(cfg.admin.listen);
   validate_notify(cfg);
   return cfg;
 }

@@ -28,9 +28,15 @@ struct Config {
     std::int64_t max_body_bytes = 65536;
     std::int64_t read_timeout_ms = 10'000;
     std::int64_t idle_timeout_ms = 60'000;
+    std::int64_t drain_timeout_ms = 10'000;  // SIGTERM: how long requests in flight may take
     std::int64_t app_cache_ttl_ms = 5'000;
     bool development = false;  // allows the outbox sender
   } server;
+  struct Admin {
+    // The admin API, health and metrics listener. Loopback by default: expose it only to the
+    // operators' network. "" turns it off.
+    std::string listen = "127.0.0.1:8081";
+  } admin;
   struct Database {
     std::string url = "sqlite://ciamd.db";
   } database;

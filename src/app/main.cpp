@@ -20,13 +20,19 @@ int main(int argc, char** argv) {
   ciamd::add_app_commands(cli, state);
   ciamd::add_user_commands(cli, state);
   ciamd::add_session_commands(cli, state);
+  ciamd::add_admin_commands(cli, state);
   ciamd::add_misc_commands(cli, state);
   ciamd::add_keys_commands(cli, state);
-  // `ciamd serve --config F` as well as `ciamd --config F serve`.
-  for (CLI::App* sub : cli.get_subcommands({})) {
-    sub->fallthrough();
-    for (CLI::App* nested : sub->get_subcommands({})) nested->fallthrough();
-  }
+  ciamd::add_secrets_commands(cli, state);
+  // `ciamd serve --config F` as well as `ciamd --config F serve`, at every depth
+  // (`ciamd admin token create --json --config F`).
+  const auto fall_through = [](CLI::App* app, const auto& self) -> void {
+    for (CLI::App* sub : app->get_subcommands({})) {
+      sub->fallthrough();
+      self(sub, self);
+    }
+  };
+  fall_through(&cli, fall_through);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

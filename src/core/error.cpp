@@ -120,6 +120,12 @@ constexpr std::array kCatalog{
           {"IDAAS.ADMIN.RESOURCE.0404", 404, "Resource not found", "资源不存在"}},
     Entry{ErrorCode::kAdminConflict,
           {"IDAAS.ADMIN.RESOURCE.0409", 409, "Resource already exists", "资源已存在"}},
+    Entry{ErrorCode::kAdminUnauthorized,
+          {"IDAAS.ADMIN.AUTH.0401", 401, "Missing or invalid admin token", "管理令牌缺失或无效"}},
+    Entry{ErrorCode::kAdminNoRoute,
+          {"IDAAS.ADMIN.RESOURCE.0400", 404, "No such admin endpoint", "管理接口不存在"}},
+    Entry{ErrorCode::kAdminWrongMethod,
+          {"IDAAS.ADMIN.RESOURCE.0405", 405, "Method not allowed", "不支持该请求方法"}},
 };
 
 constexpr bool catalog_is_in_enum_order() {

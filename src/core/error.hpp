@@ -63,6 +63,9 @@ enum class ErrorCode {
   kAdminInvalidArgument,  // IDAAS.ADMIN.PARAM.0001
   kAdminNotFound,         // IDAAS.ADMIN.RESOURCE.0404 (404)
   kAdminConflict,         // IDAAS.ADMIN.RESOURCE.0409 (409)
+  kAdminUnauthorized,     // IDAAS.ADMIN.AUTH.0401 (401): no, unknown, revoked or expired token
+  kAdminNoRoute,          // IDAAS.ADMIN.RESOURCE.0400 (404): no admin endpoint has this path
+  kAdminWrongMethod,      // IDAAS.ADMIN.RESOURCE.0405 (405)
 };
 
 struct ErrorInfo {

@@ -5,6 +5,12 @@
 // weibo_wire) read the answer.
 //
 //   Result<ClientResponse> r = co_await send_upstream(client, std::move(request), "sns/userinfo");
+//
+// When the client carries a Metrics (ClientOptions::metrics), every call is counted and timed in
+// ciamd_upstream_requests_total{provider,endpoint,outcome} and
+// ciamd_upstream_request_duration_seconds{provider,endpoint}. `endpoint` must be one of the
+// connectors' constant paths (it is a label value); the provider is told from its first segment
+// (upstream_provider below), so a new endpoint under a new prefix needs a line there.
 #pragma once
 
 #include <string_view>
@@ -17,5 +23,8 @@ namespace ciamd {
 
 Task<Result<ClientResponse>> send_upstream(HttpClient& client, ClientRequest request,
                                            std::string_view endpoint);
+
+// "wechat" for /sns/, /wxa/ and /cgi-bin/ paths, "weibo" for /oauth2/ and /2/, else "unknown".
+std::string_view upstream_provider(std::string_view endpoint);
 
 }  // namespace ciamd

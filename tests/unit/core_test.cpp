@@ -19,8 +19,9 @@ TEST(ErrorCatalog, CodesAreUniqueAndBothLanguagesPresent) {
     EXPECT_FALSE(info.english.empty()) << info.code;
     EXPECT_FALSE(info.chinese.empty()) << info.code;
     EXPECT_NE(info.english, info.chinese) << info.code;
-    EXPECT_TRUE(info.http_status == 400 || info.http_status == 404 || info.http_status == 405 ||
-                info.http_status == 409 || info.http_status == 429 || info.http_status == 500)
+    EXPECT_TRUE(info.http_status == 400 || info.http_status == 401 || info.http_status == 404 ||
+                info.http_status == 405 || info.http_status == 409 || info.http_status == 429 ||
+                info.http_status == 500)
         << info.code;
   }
 }

@@ -1,6 +1,8 @@
-#include "app/json_out.hpp"
+#include "api/admin/records.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <ctime>
 
 #include "core/phone.hpp"
 #include "flows/admin_sessions.hpp"
@@ -63,6 +65,83 @@ boost::json::object session_json(const Session& session, UnixSeconds now) {
   o["expires_at"] = session.expires_at;
   o["last_refreshed_at"] = session.last_refreshed_at;
   o["state"] = session_state(session, now);
+  return o;
+}
+
+std::string iso_time(UnixSeconds t) {
+  if (t == 0) return "";
+  const std::time_t secs = static_cast<std::time_t>(t);
+  std::tm utc{};
+  gmtime_r(&secs, &utc);
+  char buf[32];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return std::string(buf, n);
+}
+
+namespace {
+
+boost::json::value time_json(UnixSeconds t) {
+  if (t == 0) return nullptr;
+  return boost::json::value(iso_time(t));
+}
+
+}  // namespace
+
+boost::json::object identity_json(const Identity& identity) {
+  boost::json::object o;
+  o["provider"] = identity.provider;
+  o["provider_app_id"] = identity.provider_app_id;
+  o["subject"] = identity.subject;
+  o["unionid"] = identity.unionid;
+  o["user_id"] = identity.user_id;
+  boost::system::error_code ec;
+  boost::json::value profile = boost::json::parse(identity.profile_json, ec);
+  o["profile"] = ec || !profile.is_object() ? boost::json::value(boost::json::object{}) : profile;
+  o["created_at"] = identity.created_at;
+  return o;
+}
+
+boost::json::object audit_json(const AuditEvent& e) {
+  boost::json::object o;
+  o["id"] = e.id;
+  o["at"] = e.at;
+  o["request_id"] = e.request_id;
+  o["event"] = e.event;
+  o["client_id"] = e.client_id;
+  o["provider"] = e.provider;
+  o["user_id"] = e.user_id;
+  o["outcome"] = e.outcome;
+  o["device_fingerprint"] = e.device_fingerprint;
+  o["peer_address"] = e.peer_address;
+  o["client_reported_ip"] = e.client_reported_ip;
+  o["actor"] = e.actor;
+  o["target"] = e.target;
+  return o;
+}
+
+boost::json::object key_json(const SigningKeyRecord& r, const KeyStatus& s) {
+  boost::json::object o;
+  o["kid"] = r.kid;
+  o["alg"] = r.algorithm;
+  o["state"] = to_string(s.state);
+  o["published"] = s.published;
+  o["created_at"] = time_json(r.created_at);
+  // Keys made before rotation existed sign from their creation.
+  o["activates_at"] = time_json(r.activates_at != 0 ? r.activates_at : r.created_at);
+  o["retired_at"] = time_json(r.retired_at);
+  o["publish_until"] = time_json(r.publish_until);
+  return o;
+}
+
+boost::json::object admin_token_json(const AdminToken& token, UnixSeconds now) {
+  boost::json::object o;
+  o["id"] = token.id;
+  o["name"] = token.name;
+  o["created_at"] = time_json(token.created_at);
+  o["expires_at"] = time_json(token.expires_at);
+  o["revoked_at"] = time_json(token.revoked_at);
+  const bool expired = token.expires_at != 0 && token.expires_at <= now;
+  o["state"] = token.revoked_at != 0 ? "revoked" : expired ? "expired" : "active";
   return o;
 }
 

@@ -1,10 +1,11 @@
-// app/json_out: how the CLI (and later the admin API) shows records. Secrets are never shown:
+// api/admin/records: how the admin API and the CLI show records. Secrets are never shown:
 // an application says whether it has a WeChat secret, not what it is.
 #pragma once
 
 #include <boost/json/object.hpp>
 
 #include "core/model.hpp"
+#include "flows/signing_keys.hpp"
 
 namespace ciamd {
 
@@ -12,5 +13,16 @@ boost::json::object application_json(const Application& app);
 boost::json::object user_json(const User& user);
 // A session as of `now` ("state": live, revoked or expired); never its token or hash.
 boost::json::object session_json(const Session& session, UnixSeconds now);
+// An identity link, with the provider's profile as an object.
+boost::json::object identity_json(const Identity& identity);
+// An audit event, all fields.
+boost::json::object audit_json(const AuditEvent& event);
+// A signing key (never its private part) with its state at the time `status` was computed.
+boost::json::object key_json(const SigningKeyRecord& record, const KeyStatus& status);
+// An admin token's name and dates, never the token or its hash.
+boost::json::object admin_token_json(const AdminToken& token, UnixSeconds now);
+
+// ISO 8601 in UTC ("2026-11-21T13:29:26Z"), or "" for 0 (unset).
+std::string iso_time(UnixSeconds t);
 
 }  // namespace ciamd

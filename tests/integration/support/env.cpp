@@ -264,6 +264,18 @@ void Env::start_server() {
     throw std::runtime_error("ciamd ready file has no numeric port: " + dump(info));
   }
   port_ = static_cast<int>(p->as_int64());
+  const boost::json::value* a = info.if_contains("admin_port");
+  admin_port_ = a != nullptr && a->is_int64() ? static_cast<int>(a->as_int64()) : 0;
+}
+
+const std::string& Env::admin_token() {
+  if (admin_token_.empty()) {
+    const RunResult r =
+        cli({"admin", "token", "create", "--name", unique_name("it-admin"), "--json"});
+    if (r.exit_code != 0) throw std::runtime_error("admin token create: " + r.err + r.out);
+    admin_token_ = string_at(parse_json(r.out, "admin token create").as_object(), "token");
+  }
+  return admin_token_;
 }
 
 std::string Env::server_output() const {

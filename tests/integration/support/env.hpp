@@ -143,6 +143,10 @@ class Env {
   std::filesystem::path config_path() const { return dir() / "ciamd.toml"; }
   IdpSim& sim() { return *sim_; }
   int port() const { return port_; }
+  // The admin listener ([admin] listen, a free loopback port), and an admin API token for it,
+  // created with `ciamd admin token create` on first use.
+  int admin_port() const { return admin_port_; }
+  const std::string& admin_token();
   const std::string& wechat_appid() const { return wechat_appid_; }
   const std::string& wechat_secret() const { return wechat_secret_; }
   // The mini program of the same Open Platform account, registered in the simulator at start.
@@ -248,6 +252,8 @@ class Env {
   std::unique_ptr<ciamd::test_support::SmtpSink> smtp_;
   std::unique_ptr<Process> server_;
   int port_ = 0;
+  int admin_port_ = 0;
+  std::string admin_token_;
   int server_starts_ = 0;
   std::string wechat_appid_;
   std::string wechat_secret_;

@@ -67,6 +67,8 @@ void Env::write_config() {
       std::to_string(kAppCacheTtlMs) +
       "\n"
       "development = true\n"
+      "[admin]\n"
+      "listen = \"127.0.0.1:0\"\n"
       "[database]\n"
       "url = \"sqlite://" +
       db_path().string() +

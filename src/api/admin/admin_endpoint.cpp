@@ -1,0 +1,139 @@
+#include "api/admin/admin_endpoint.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json/serialize.hpp>
+#include <exception>
+#include <optional>
+
+#include "api/json_body.hpp"
+#include "flows/audit.hpp"
+#include "net/runtime.hpp"
+#include "store/store.hpp"
+#include "tokens/crypto.hpp"
+
+namespace ciamd {
+namespace {
+
+constexpr std::string_view kBearer = "Bearer ";
+
+// The token of `Authorization: Bearer <token>`; "" when absent or of another scheme.
+std::string_view bearer_token(const HttpRequest& http) {
+  std::string_view v = http.headers.get("Authorization");
+  if (v.size() <= kBearer.size()) return {};
+  for (std::size_t i = 0; i < kBearer.size(); ++i) {  // the scheme is case-insensitive
+    if (std::tolower(static_cast<unsigned char>(v[i])) !=
+        std::tolower(static_cast<unsigned char>(kBearer[i]))) {
+      return {};
+    }
+  }
+  v.remove_prefix(kBearer.size());
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  return v;
+}
+
+// Only the hash is stored and looked up, so timing says nothing about the token.
+std::optional<AdminToken> authenticate(Store& store, std::string_view token, UnixSeconds now) {
+  if (token.empty()) return std::nullopt;
+  std::optional<AdminToken> found = store.find_admin_token_by_hash(crypto::sha256_hex(token));
+  if (!found || found->revoked_at != 0) return std::nullopt;
+  if (found->expires_at != 0 && found->expires_at <= now) return std::nullopt;
+  return found;
+}
+
+bool has_body(const HttpRequest& http) {
+  return http.method == "POST" || http.method == "PUT" || http.method == "PATCH";
+}
+
+HttpResponse render_admin_error(const ApiError& error, Language lang, std::string_view request_id) {
+  const ErrorInfo& info = error_info(error.code);
+  std::string message(info.message(lang));
+  // A server fault's detail is for the log; an operator's mistake is for the operator.
+  if (info.http_status >= 500) {
+    spdlog::error("admin request {} {}: {}", request_id, info.code, error.detail);
+  } else if (!error.detail.empty()) {
+    message += ": " + error.detail;
+  }
+  boost::json::object body;
+  body["error_code"] = info.code;
+  body["error_msg"] = message;
+  return HttpResponse::json(info.http_status, boost::json::serialize(body));
+}
+
+struct Outcome {
+  std::optional<AdminToken> actor;
+  Result<AdminReply> reply = ApiError{ErrorCode::kAdminUnauthorized, {}};
+};
+
+Outcome run_blocking(const AdminServices& admin, const HttpRequest& http, std::string token,
+                     const AdminSteps& steps) {
+  Outcome out;
+  out.actor = authenticate(admin.store, token, admin.clock());
+  if (!out.actor) return out;
+  boost::json::object body;
+  if (has_body(http) && !http.body.empty()) {
+    Result<boost::json::object> parsed = parse_json_object(http);
+    if (!parsed) {
+      out.reply = bad_argument("the body must be a JSON object sent as application/json");
+      return out;
+    }
+    body = std::move(parsed.value());
+  }
+  out.reply = steps(AdminCall{http, *out.actor, body});
+  return out;
+}
+
+}  // namespace
+
+std::string query_param(const HttpRequest& http, std::string_view name) {
+  return form_value(http.query, name);
+}
+
+ApiError bad_argument(std::string what) {
+  return ApiError{ErrorCode::kAdminInvalidArgument, std::move(what)};
+}
+
+Task<HttpResponse> run_admin_endpoint(const AdminServices& admin, const HttpRequest& http,
+                                      AdminSteps steps) {
+  const Language lang = language_from_header(http.headers.get("X-L"));
+  std::string token(bearer_token(http));
+  Outcome outcome;
+  try {
+    outcome = co_await admin.pool.run([&admin, &http, &token, &steps] {
+      return run_blocking(admin, http, std::move(token), steps);
+    });
+  } catch (const std::exception& e) {
+    outcome.reply = ApiError{ErrorCode::kSystemBusy, std::string("unexpected: ") + e.what()};
+  }
+  HttpResponse response;
+  AuditEvent event;
+  event.at = admin.clock();
+  event.request_id = http.request_id;
+  event.event = "admin";
+  event.peer_address = http.peer_address;
+  event.actor = outcome.actor ? outcome.actor->name : "";
+  event.target = http.method + " " + http.path;
+  if (outcome.reply) {
+    AdminReply& reply = outcome.reply.value();
+    if (reply.json_lines) {
+      response = HttpResponse::json(reply.status, std::string(reply.body.as_string()));
+      response.headers.set("Content-Type", "application/x-ndjson");
+      if (reply.next_cursor != 0) {
+        response.headers.set("X-Next-Cursor", std::to_string(reply.next_cursor));
+      }
+    } else if (reply.body.is_null()) {
+      response = HttpResponse::empty(reply.status);
+    } else {
+      response = HttpResponse::json(reply.status, boost::json::serialize(reply.body));
+    }
+    event.user_id = std::move(reply.user_id);
+    event.client_id = std::move(reply.client_id);
+  } else {
+    response = render_admin_error(outcome.reply.error(), lang, http.request_id);
+  }
+  event.outcome = std::to_string(response.status);
+  admin.audit.record(std::move(event));
+  co_return response;
+}
+
+}  // namespace ciamd

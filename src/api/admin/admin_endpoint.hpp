@@ -1,0 +1,80 @@
+// api/admin/admin_endpoint: the shape every admin API endpoint shares, written once:
+//   Authorization: Bearer <admin token> (IDAAS.ADMIN.AUTH.0401) -> JSON body, for methods with one
+//   (IDAAS.ADMIN.PARAM.0001) -> the endpoint's steps on the blocking pool -> JSON reply -> one
+//   audit event ("admin": the token's name, the method and path, the HTTP status).
+// Errors are {"error_code","error_msg"} of the IDAAS.ADMIN family; for an invalid argument the
+// message says which (operators read it), in English after the localized catalog text.
+//
+//   return run_admin_endpoint(admin, http, [&admin](const AdminCall& call) -> Result<AdminReply> {
+//     return AdminReply{200, application_json(...)};      // runs on the pool: may block
+//   });
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "core/clock.hpp"
+#include "core/model.hpp"
+#include "core/result.hpp"
+#include "net/http.hpp"
+#include "net/task.hpp"
+
+namespace ciamd {
+
+class Store;
+class BlockingPool;
+class AuditLog;
+class Sealer;
+class KeyRing;
+
+// What admin handlers are given. Built once by app/; every member outlives the listener.
+struct AdminServices {
+  Store& store;
+  BlockingPool& pool;
+  AuditLog& audit;
+  const Sealer& sealer;
+  Clock clock;
+  // For POST /admin/v1/signing-keys/rotate: [tokens] key_publish_lead and key_reload_interval.
+  std::int64_t key_publish_lead = 600;
+  std::int64_t key_reload_interval = 30;
+};
+
+struct AdminCall {
+  const HttpRequest& http;
+  const AdminToken& actor;
+  const boost::json::object& body;  // empty for GET and DELETE
+};
+
+struct AdminReply {
+  AdminReply(int status_code, boost::json::value reply_body, bool lines = false,
+             std::string about_user = {}, std::string about_client = {})
+      : status(status_code),
+        body(std::move(reply_body)),
+        json_lines(lines),
+        user_id(std::move(about_user)),
+        client_id(std::move(about_client)) {}
+
+  int status = 200;
+  boost::json::value body;       // serialized as JSON; a string body with `json_lines` as is
+  bool json_lines = false;       // audit export: application/x-ndjson
+  std::string user_id;           // for the audit trail: the user the call was about, if one
+  std::string client_id;         // likewise, the application
+  std::int64_t next_cursor = 0;  // json_lines: sent as X-Next-Cursor when not 0
+};
+
+using AdminSteps = std::function<Result<AdminReply>(const AdminCall&)>;
+
+// `steps` runs on the blocking pool.
+Task<HttpResponse> run_admin_endpoint(const AdminServices& admin, const HttpRequest& http,
+                                      AdminSteps steps);
+
+// A query parameter, percent-decoded ("" when absent).
+std::string query_param(const HttpRequest& http, std::string_view name);
+
+// An invalid-argument error whose message names the problem.
+ApiError bad_argument(std::string what);
+
+}  // namespace ciamd

@@ -1,0 +1,160 @@
+#include "api/admin/applications.hpp"
+
+#include <boost/json/array.hpp>
+
+#include "api/admin/records.hpp"
+#include "flows/admin.hpp"
+#include "store/store.hpp"
+
+namespace ciamd {
+namespace {
+
+// A string field, or a list of strings joined by commas (bind_methods, mfa_factors).
+Result<std::optional<std::string>> text_field(const boost::json::object& body,
+                                              std::string_view key) {
+  const boost::json::value* v = body.if_contains(key);
+  if (v == nullptr) return std::optional<std::string>{};
+  if (v->is_string()) return std::optional<std::string>{std::string(v->as_string())};
+  if (v->is_array()) {
+    std::string csv;
+    for (const boost::json::value& item : v->as_array()) {
+      if (!item.is_string()) return bad_argument(std::string(key) + " must list strings");
+      if (!csv.empty()) csv += ',';
+      csv += item.as_string();
+    }
+    return std::optional<std::string>{std::move(csv)};
+  }
+  return bad_argument(std::string(key) + " must be a string");
+}
+
+// The body's fields as AppChanges; unknown fields are an error, so a typo is not silently ignored.
+Result<AppChanges> changes_from(const boost::json::object& body, bool create) {
+  AppChanges c;
+  using Text = std::optional<std::string> AppChanges::*;
+  using Number = std::optional<std::int64_t> AppChanges::*;
+  static const std::pair<std::string_view, Text> kText[] = {
+      {"name", &AppChanges::name},
+      {"unbound", &AppChanges::unbound},
+      {"bind_methods", &AppChanges::bind_methods},
+      {"access", &AppChanges::access},
+      {"mfa", &AppChanges::mfa},
+      {"mfa_factors", &AppChanges::mfa_factors},
+      {"wechat_appid", &AppChanges::wechat_appid},
+      {"wechat_secret", &AppChanges::wechat_secret},
+      {"miniprogram_appid", &AppChanges::miniprogram_appid},
+      {"miniprogram_secret", &AppChanges::miniprogram_secret},
+      {"weibo_app_key", &AppChanges::weibo_app_key},
+      {"id_token_alg", &AppChanges::id_token_alg},
+      {"session_lifetime", &AppChanges::session_lifetime},
+  };
+  static const std::pair<std::string_view, Number> kNumber[] = {
+      {"id_token_ttl", &AppChanges::id_token_ttl},
+      {"wechat_session_ttl", &AppChanges::wechat_session_ttl},
+      {"miniprogram_session_ttl", &AppChanges::miniprogram_session_ttl},
+      {"weibo_session_ttl", &AppChanges::weibo_session_ttl},
+      {"session_max_lifetime", &AppChanges::session_max_lifetime},
+  };
+  for (const auto& [key, value] : body) {
+    bool known = false;
+    for (const auto& [name, field] : kText) {
+      if (key != name) continue;
+      Result<std::optional<std::string>> t = text_field(body, name);
+      if (!t) return t.error();
+      c.*field = std::move(t.value());
+      known = true;
+    }
+    for (const auto& [name, field] : kNumber) {
+      if (key != name) continue;
+      if (!value.is_int64()) return bad_argument(std::string(name) + " must be an integer");
+      c.*field = value.as_int64();
+      known = true;
+    }
+    if (key == "client_id" && create && value.is_string()) {
+      c.client_id = std::string(value.as_string());
+      known = true;
+    }
+    if (key == "enabled" || key == "rotate_session_token") {
+      if (!value.is_bool()) return bad_argument(std::string(key) + " must be true or false");
+      (key == "enabled" ? c.enabled : c.rotate_session_token) = value.as_bool();
+      known = true;
+    }
+    if (!known) return bad_argument("unknown field " + std::string(key));
+  }
+  return c;
+}
+
+std::string client_of(const AdminCall& call) {
+  return std::string(path_segment(call.http.path, 3));
+}
+
+Result<AdminReply> app_reply(Result<Application> app, int status = 200) {
+  if (!app) return app.error();
+  return AdminReply{status, application_json(app.value()), false, {}, app.value().client_id};
+}
+
+template <class Steps>
+Handler endpoint(const AdminServices& admin, Steps steps) {
+  return [&admin, steps](const HttpRequest& http) {
+    return run_admin_endpoint(
+        admin, http, [&admin, steps](const AdminCall& call) { return steps(admin, call); });
+  };
+}
+
+}  // namespace
+
+void add_application_routes(Router& router, const AdminServices& admin) {
+  router.add("GET", "/admin/v1/applications",
+             endpoint(admin, [](const AdminServices& a, const AdminCall&) -> Result<AdminReply> {
+               boost::json::array all;
+               for (const Application& app : a.store.list_applications()) {
+                 all.push_back(application_json(app));
+               }
+               return AdminReply{200, boost::json::object{{"items", std::move(all)}}};
+             }));
+  router.add("POST", "/admin/v1/applications",
+             endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+               Result<AppChanges> c = changes_from(call.body, /*create=*/true);
+               if (!c) return Result<AdminReply>(c.error());
+               return app_reply(create_application(a.store, c.value(), a.clock()), 201);
+             }));
+  router.add("GET", "/admin/v1/applications/{client_id}",
+             endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+               return app_reply(get_application(a.store, client_of(call)));
+             }));
+  router.add("PATCH", "/admin/v1/applications/{client_id}",
+             endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+               Result<AppChanges> c = changes_from(call.body, /*create=*/false);
+               if (!c) return Result<AdminReply>(c.error());
+               return app_reply(update_application(a.store, client_of(call), c.value(), a.clock()));
+             }));
+  router.add(
+      "GET", "/admin/v1/applications/{client_id}/users",
+      endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+        Result<Application> app = get_application(a.store, client_of(call));
+        if (!app) return Result<AdminReply>(app.error());
+        boost::json::array ids;
+        for (const std::string& id : a.store.assigned_users(client_of(call))) {
+          ids.emplace_back(id);
+        }
+        return Result<AdminReply>(AdminReply{
+            200, boost::json::object{{"items", std::move(ids)}}, false, {}, client_of(call)});
+      }));
+  for (const char* method : {"PUT", "DELETE"}) {
+    const bool assign = std::string_view(method) == "PUT";
+    router.add(method, "/admin/v1/applications/{client_id}/users/{user_id}",
+               endpoint(admin, [assign](const AdminServices& a, const AdminCall& call) {
+                 const std::string client(client_of(call));
+                 const std::string user(path_segment(call.http.path, 5));
+                 if (assign) {
+                   Result<Done> done = assign_user_to_application(a.store, client, user);
+                   if (!done) return Result<AdminReply>(done.error());
+                 } else if (!a.store.unassign_user(client, user)) {
+                   return Result<AdminReply>(
+                       ApiError{ErrorCode::kAdminNotFound, user + " is not assigned to " + client});
+                 }
+                 return Result<AdminReply>(AdminReply{204, nullptr, false, user, client});
+               }));
+  }
+}
+
+}  // namespace ciamd

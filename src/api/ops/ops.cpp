@@ -1,0 +1,91 @@
+#include "api/ops/ops.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <exception>
+#include <string>
+
+#include "net/metrics.hpp"
+#include "net/runtime.hpp"
+#include "store/store.hpp"
+#include "tokens/key_ring.hpp"
+
+namespace ciamd {
+namespace {
+
+constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// Probes and scrapes must see the current state, never a cached copy from a proxy.
+HttpResponse no_store(HttpResponse response) {
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+Task<HttpResponse> live(const HttpRequest&) {
+  co_return no_store(HttpResponse::json(200, R"({"status":"ok"})"));
+}
+
+// Any query proves the database file is open and readable; schema_version() is the cheapest.
+Task<bool> database_ok(const OpsServices& ops) {
+  try {
+    const int version =
+        co_await ops.pool.run([&store = ops.store] { return store.schema_version(); });
+    if (version > 0) co_return true;
+    spdlog::warn("readiness: the database has no schema");
+  } catch (const std::exception& e) {
+    spdlog::warn("readiness: database check failed: {}", e.what());
+  }
+  co_return false;
+}
+
+// By value: the coroutine frame keeps its own copy of the references.
+Task<HttpResponse> ready(OpsServices ops) {
+  const bool database = co_await database_ok(ops);
+  // Logins sign id_tokens with both algorithms; without either signer they fail, so the node must
+  // not take traffic.
+  const bool signing_keys =
+      ops.keys.has_signer(JwsAlg::kRS256) && ops.keys.has_signer(JwsAlg::kES256);
+  boost::json::object checks;
+  checks["database"] = database ? "ok" : "error";
+  checks["signing_keys"] = signing_keys ? "ok" : "missing";
+  const bool ok = database && signing_keys;
+  boost::json::object body;
+  body["status"] = ok ? "ready" : "not_ready";
+  body["checks"] = std::move(checks);
+  co_return no_store(HttpResponse::json(ok ? 200 : 503, boost::json::serialize(body)));
+}
+
+Task<HttpResponse> metrics(const Metrics& metrics) {
+  HttpResponse response;
+  response.status = 200;
+  response.headers.set("Content-Type", std::string(kPrometheusContentType));
+  response.body = metrics.render_prometheus();
+  co_return no_store(std::move(response));
+}
+
+// The ring publishes every key it holds, so the JWKS length is the number of keys loaded. Parsed
+// per scrape: the document is a few kilobytes, and KeyRing keeps no separate count.
+double keys_loaded(const KeyRing& keys) {
+  boost::system::error_code ec;
+  const boost::json::value jwks = boost::json::parse(keys.jwks_json(), ec);
+  if (ec || !jwks.is_object()) return 0;
+  const auto* list = jwks.as_object().if_contains("keys");
+  return list != nullptr && list->is_array() ? static_cast<double>(list->as_array().size()) : 0;
+}
+
+}  // namespace
+
+void add_ops_routes(Router& router, const OpsServices& ops) {
+  // The handlers capture what `ops` refers to, not `ops` itself: callers often pass a temporary.
+  const KeyRing& keys = ops.keys;
+  Metrics& registry = ops.metrics;
+  router.add("GET", "/health/live", live);
+  router.add("GET", "/health/ready", [ops](const HttpRequest&) { return ready(ops); });
+  router.add("GET", "/metrics", [&registry](const HttpRequest&) { return metrics(registry); });
+  registry.watch_signing_keys([&keys] { return keys_loaded(keys); });
+}
+
+}  // namespace ciamd
