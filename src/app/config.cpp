@@ -159,6 +159,7 @@ const std::vector<Field>& fields() {
       {{"verification", "email_template_zh"},
        [](Config& c) -> Slot { return &c.verification.email_template_zh; }},
       {{"log", "level"}, [](Config& c) -> Slot { return &c.log.level; }},
+      {{"log", "format"}, [](Config& c) -> Slot { return &c.log.format; }},
   };
   return kFields;
 }
@@ -329,6 +330,7 @@ Config load_config(const std::string& path) {
   parse_listen(cfg.server.listen);
   if (!cfg.admin.listen.empty()) parse_listen(cfg.admin.listen);
   validate_notify(cfg);
+  require_one_of("[log] format", cfg.log.format, {"text", "json"});
   return cfg;
 }
 

@@ -102,6 +102,7 @@ struct Config {
   } verification;
   struct Log {
     std::string level = "info";
+    std::string format = "text";  // "text" or "json" (one JSON object per line, app/logging)
   } log;
 };
 

@@ -6,12 +6,15 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "app/logging.hpp"
+
 namespace ciamd {
 
 AppContext open_context(const std::string& config_path) {
   AppContext ctx;
   ctx.config = load_config(config_path);
   spdlog::set_level(spdlog::level::from_str(ctx.config.log.level));
+  apply_log_format(ctx.config.log.format);
   ctx.sealer = std::make_unique<Sealer>(master_key_bytes(ctx.config));
   ctx.store = open_store(ctx.config.database.url, *ctx.sealer);
   ctx.store->migrate();

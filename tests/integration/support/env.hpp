@@ -125,6 +125,7 @@ struct EnvOptions {
   // [tokens]: short, so a `ciamd keys rotate` reaches the running server quickly.
   std::int64_t key_reload_interval = 1;
   std::int64_t purge_interval = 300;  // [maintenance]
+  std::string log_format = "text";    // [log] format: "text" or "json"
 };
 
 // "prefix-<pid>-<n>": unique across parallel test processes and within one.

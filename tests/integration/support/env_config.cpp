@@ -102,8 +102,9 @@ void Env::write_config() {
       fresh_master_key() +
       "\"\n"
       "[log]\n"
-      "level = \"info\"\n" +
-      notify_toml() + verification_toml();
+      "level = \"info\"\n"
+      "format = \"" +
+      options_.log_format + "\"\n" + notify_toml() + verification_toml();
   write_file(config_path(), toml);
 }
 
