@@ -228,6 +228,10 @@ void serve(const std::string& config_path, const std::string& ready_file) {
   spdlog::info("ciamd listening on {}:{} with {} threads, signing keys RS256 {} ES256 {}",
                parse_listen(cfg.server.listen).host, server.port(), runtime.threads(),
                keys.signer_kid(JwsAlg::kRS256), keys.signer_kid(JwsAlg::kES256));
+  if (admin_server) {
+    spdlog::info("admin API, health and metrics on {}:{}", parse_listen(cfg.admin.listen).host,
+                 admin_server->port());
+  }
   if (!ready_file.empty()) {
     boost::json::object ready;
     ready["port"] = server.port();

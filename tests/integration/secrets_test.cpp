@@ -145,7 +145,7 @@ class Secrets : public EnvSuite {
     const HttpResult r = post_flow(env(), kSmsSendPath, client, token,
                                    {{"mobile", unique_mobile()}, {"type", "REGISTER_SMS"}});
     EXPECT_TRUE(is_empty_ok(r));
-    EXPECT_TRUE(env().webhook().wait_for_requests(seen + 1, std::chrono::seconds(5)));
+    EXPECT_TRUE(env().webhook().wait_for_requests(seen + 1, std::chrono::seconds(10)));
     const std::vector<ciamd::test_support::WebhookRequest> got = env().webhook().requests();
     if (got.size() <= seen) return {};
     return code_in(got[seen].body);

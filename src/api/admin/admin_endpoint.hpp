@@ -71,6 +71,15 @@ using AdminSteps = std::function<Result<AdminReply>(const AdminCall&)>;
 Task<HttpResponse> run_admin_endpoint(const AdminServices& admin, const HttpRequest& http,
                                       AdminSteps steps);
 
+// The router handler of an endpoint whose steps are `steps(admin, call)`.
+template <class Steps>
+auto admin_handler(const AdminServices& admin, Steps steps) {
+  return [&admin, steps](const HttpRequest& http) {
+    return run_admin_endpoint(
+        admin, http, [&admin, steps](const AdminCall& call) { return steps(admin, call); });
+  };
+}
+
 // A query parameter, percent-decoded ("" when absent).
 std::string query_param(const HttpRequest& http, std::string_view name);
 

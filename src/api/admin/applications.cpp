@@ -103,33 +103,34 @@ Handler endpoint(const AdminServices& admin, Steps steps) {
 }  // namespace
 
 void add_application_routes(Router& router, const AdminServices& admin) {
-  router.add("GET", "/admin/v1/applications",
-             endpoint(admin, [](const AdminServices& a, const AdminCall&) -> Result<AdminReply> {
-               boost::json::array all;
-               for (const Application& app : a.store.list_applications()) {
-                 all.push_back(application_json(app));
-               }
-               return AdminReply{200, boost::json::object{{"items", std::move(all)}}};
-             }));
+  router.add(
+      "GET", "/admin/v1/applications",
+      admin_handler(admin, [](const AdminServices& a, const AdminCall&) -> Result<AdminReply> {
+        boost::json::array all;
+        for (const Application& app : a.store.list_applications()) {
+          all.push_back(application_json(app));
+        }
+        return AdminReply{200, boost::json::object{{"items", std::move(all)}}};
+      }));
   router.add("POST", "/admin/v1/applications",
-             endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+             admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
                Result<AppChanges> c = changes_from(call.body, /*create=*/true);
                if (!c) return Result<AdminReply>(c.error());
                return app_reply(create_application(a.store, c.value(), a.clock()), 201);
              }));
   router.add("GET", "/admin/v1/applications/{client_id}",
-             endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+             admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
                return app_reply(get_application(a.store, client_of(call)));
              }));
   router.add("PATCH", "/admin/v1/applications/{client_id}",
-             endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+             admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
                Result<AppChanges> c = changes_from(call.body, /*create=*/false);
                if (!c) return Result<AdminReply>(c.error());
                return app_reply(update_application(a.store, client_of(call), c.value(), a.clock()));
              }));
   router.add(
       "GET", "/admin/v1/applications/{client_id}/users",
-      endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+      admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
         Result<Application> app = get_application(a.store, client_of(call));
         if (!app) return Result<AdminReply>(app.error());
         boost::json::array ids;
@@ -142,7 +143,7 @@ void add_application_routes(Router& router, const AdminServices& admin) {
   for (const char* method : {"PUT", "DELETE"}) {
     const bool assign = std::string_view(method) == "PUT";
     router.add(method, "/admin/v1/applications/{client_id}/users/{user_id}",
-               endpoint(admin, [assign](const AdminServices& a, const AdminCall& call) {
+               admin_handler(admin, [assign](const AdminServices& a, const AdminCall& call) {
                  const std::string client(client_of(call));
                  const std::string user(path_segment(call.http.path, 5));
                  if (assign) {

@@ -87,14 +87,8 @@ Result<AdminReply> export_lines(const AdminServices& a, const AdminCall& call) {
 }  // namespace
 
 void add_audit_routes(Router& router, const AdminServices& admin) {
-  router.add("GET", "/admin/v1/audit-events", [&admin](const HttpRequest& http) {
-    return run_admin_endpoint(admin, http,
-                              [&admin](const AdminCall& call) { return list(admin, call); });
-  });
-  router.add("GET", "/admin/v1/audit-events/export", [&admin](const HttpRequest& http) {
-    return run_admin_endpoint(
-        admin, http, [&admin](const AdminCall& call) { return export_lines(admin, call); });
-  });
+  router.add("GET", "/admin/v1/audit-events", admin_handler(admin, list));
+  router.add("GET", "/admin/v1/audit-events/export", admin_handler(admin, export_lines));
 }
 
 }  // namespace ciamd

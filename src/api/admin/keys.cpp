@@ -79,14 +79,8 @@ Result<boost::json::array> rotate_keys(Store& store, const Sealer& sealer, std::
 }
 
 void add_key_routes(Router& router, const AdminServices& admin) {
-  router.add("GET", "/admin/v1/signing-keys", [&admin](const HttpRequest& http) {
-    return run_admin_endpoint(admin, http,
-                              [&admin](const AdminCall& call) { return list(admin, call); });
-  });
-  router.add("POST", "/admin/v1/signing-keys/rotate", [&admin](const HttpRequest& http) {
-    return run_admin_endpoint(admin, http,
-                              [&admin](const AdminCall& call) { return rotate(admin, call); });
-  });
+  router.add("GET", "/admin/v1/signing-keys", admin_handler(admin, list));
+  router.add("POST", "/admin/v1/signing-keys/rotate", admin_handler(admin, rotate));
 }
 
 }  // namespace ciamd

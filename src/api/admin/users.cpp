@@ -118,46 +118,46 @@ Handler endpoint(const AdminServices& admin, Steps steps) {
 }  // namespace
 
 void add_user_routes(Router& router, const AdminServices& admin) {
-  router.add("GET", "/admin/v1/users", endpoint(admin, search));
+  router.add("GET", "/admin/v1/users", admin_handler(admin, search));
   router.add("POST", "/admin/v1/users",
-             endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+             admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
                Result<UserChanges> c = changes_from(call.body);
                if (!c) return Result<AdminReply>(c.error());
                return user_reply(create_user(a.store, c.value(), a.clock()), 201);
              }));
   router.add("GET", "/admin/v1/users/{id}",
-             endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+             admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
                return user_reply(get_user(a.store, user_of(call)));
              }));
   router.add("PATCH", "/admin/v1/users/{id}",
-             endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+             admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
                Result<UserChanges> c = changes_from(call.body);
                if (!c) return Result<AdminReply>(c.error());
                return user_reply(update_user(a.store, user_of(call), c.value(), a.clock()));
              }));
   router.add("DELETE", "/admin/v1/users/{id}",
-             endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+             admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
                return done_reply(delete_user(a.store, user_of(call)), user_of(call));
              }));
-  router.add("GET", "/admin/v1/users/{id}/identities", endpoint(admin, identities));
+  router.add("GET", "/admin/v1/users/{id}/identities", admin_handler(admin, identities));
   router.add("DELETE", "/admin/v1/users/{id}/identities/{provider}/{app_id}/{subject}",
-             endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+             admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
                Identity which;
                which.provider = std::string(path_segment(call.http.path, 5));
                which.provider_app_id = std::string(path_segment(call.http.path, 6));
                which.subject = std::string(path_segment(call.http.path, 7));
                return done_reply(unlink_identity(a.store, user_of(call), which), user_of(call));
              }));
-  router.add("GET", "/admin/v1/users/{id}/sessions", endpoint(admin, sessions));
+  router.add("GET", "/admin/v1/users/{id}/sessions", admin_handler(admin, sessions));
   router.add("DELETE", "/admin/v1/users/{id}/sessions",
-             endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+             admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
                Result<int> n = revoke_all_user_sessions(a.store, user_of(call), a.clock());
                if (!n) return Result<AdminReply>(n.error());
                return Result<AdminReply>(AdminReply{
                    200, boost::json::object{{"revoked", n.value()}}, false, user_of(call)});
              }));
   router.add("DELETE", "/admin/v1/sessions/{session_id}",
-             endpoint(admin, [](const AdminServices& a, const AdminCall& call) {
+             admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
                Result<Session> s = revoke_session_by_id(
                    a.store, std::string(path_segment(call.http.path, 3)), a.clock());
                if (!s) return Result<AdminReply>(s.error());
