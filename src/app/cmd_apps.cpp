@@ -4,10 +4,10 @@
 #include <boost/json/serialize.hpp>
 #include <iostream>
 
+#include "api/admin/records.hpp"
 #include "app/cli_output.hpp"
 #include "app/commands.hpp"
 #include "app/context.hpp"
-#include "api/admin/records.hpp"
 #include "core/clock.hpp"
 #include "flows/admin.hpp"
 
@@ -16,9 +16,9 @@ namespace {
 
 // The option values of one invocation; `changes()` keeps only the options that were given.
 struct AppOptions {
-  std::string client_id, name, unbound, bind_methods, access, mfa, mfa_factors, wechat_appid,
-      wechat_secret, miniprogram_appid, miniprogram_secret, weibo_app_key, id_token_alg,
-      session_lifetime;
+  std::string client_id, tenant, name, unbound, bind_methods, access, mfa, mfa_factors,
+      wechat_appid, wechat_secret, miniprogram_appid, miniprogram_secret, weibo_app_key,
+      id_token_alg, session_lifetime;
   std::int64_t id_token_ttl = 0, wechat_session_ttl = 0, miniprogram_session_ttl = 0,
                weibo_session_ttl = 0, session_max_lifetime = 0;
   bool rotate_session_token = false;
@@ -33,6 +33,7 @@ struct AppOptions {
 
   void add_all(CLI::App* cmd) {
     add(cmd, "--name", name, "Display name", &AppChanges::name);
+    add(cmd, "--tenant", tenant, "Tenant id (default: default)", &AppChanges::tenant_id);
     add(cmd, "--unbound", unbound, "register | bind | auto_create | reject", &AppChanges::unbound);
     add(cmd, "--bind-methods", bind_methods, "e.g. VERIFY_PHONE,VERIFY_EMAIL",
         &AppChanges::bind_methods);
@@ -85,7 +86,43 @@ void finish(CliState& state, const Result<Application>& r, bool json) {
 
 }  // namespace
 
+namespace {
+
+// `ciamd tenant create|list`: registered beside `app`, whose --tenant names one.
+void add_tenant_commands(CLI::App& cli, CliState& state) {
+  auto* tenant = cli.add_subcommand("tenant", "Manage tenants");
+  tenant->require_subcommand(1);
+  auto json = std::make_shared<bool>(false);
+  tenant->add_flag("--json", *json, "Print JSON");
+  auto id = std::make_shared<std::string>();
+  auto name = std::make_shared<std::string>();
+  auto* create = tenant->add_subcommand("create", "Create a tenant");
+  create->add_option("--id", *id, "Tenant id, 2-64 of [A-Za-z0-9_-]")->required();
+  create->add_option("--name", *name, "Display name (default: the id)");
+  create->callback([&state, json, id, name] {
+    AppContext ctx = open_context(state.config_path);
+    ciamd::finish(state, create_tenant(*ctx.store, *id, name->empty() ? *id : *name, system_now()),
+                  *json, tenant_json);
+  });
+  auto* list = tenant->add_subcommand("list", "List tenants");
+  list->callback([&state, json] {
+    AppContext ctx = open_context(state.config_path);
+    boost::json::array all;
+    for (const Tenant& t : ctx.store->list_tenants()) {
+      if (*json) {
+        all.push_back(tenant_json(t));
+      } else {
+        std::cout << t.id << "  " << t.name << "\n";
+      }
+    }
+    if (*json) std::cout << boost::json::serialize(all) << "\n";
+  });
+}
+
+}  // namespace
+
 void add_app_commands(CLI::App& cli, CliState& state) {
+  add_tenant_commands(cli, state);
   auto* app = cli.add_subcommand("app", "Manage applications");
   app->require_subcommand(1);
   auto json = std::make_shared<bool>(false);

@@ -64,8 +64,19 @@ inline constexpr std::int64_t kDefaultIdTokenTtl = 300;
 // it is refreshed.
 inline constexpr std::int64_t kDefaultSessionMaxLifetime = 2592000;
 
+// An organisation whose applications an operator manages together. Every application belongs to
+// one; databases from before tenants put them all in kDefaultTenant.
+struct Tenant {
+  std::string id;
+  std::string name;
+  UnixSeconds created_at = 0;
+  UnixSeconds updated_at = 0;
+};
+inline constexpr std::string_view kDefaultTenant = "default";
+
 struct Application {
   std::string client_id;
+  std::string tenant_id{kDefaultTenant};
   std::string name;
   bool enabled = true;
   UnboundPolicy unbound = UnboundPolicy::kRegister;

@@ -22,11 +22,22 @@ std::size_t utf8_length(std::string_view s) {
       s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-bool valid_client_id(const std::string& id) {
-  return id.size() >= 8 && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+bool valid_id(const std::string& id, std::size_t min_size) {
+  return id.size() >= min_size && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '-' || c == '_';
          });
+}
+
+bool valid_client_id(const std::string& id) {
+  return valid_id(id, 8);
+}
+
+std::optional<ApiError> check_name(const std::string& name) {
+  if (utf8_length(name) < 1 || utf8_length(name) > 128) {
+    return invalid("name must be 1 to 128 characters");
+  }
+  return std::nullopt;
 }
 
 // Weibo app keys are numeric; anything else is a typo (or another provider's id) that would only
@@ -61,9 +72,7 @@ std::optional<ApiError> apply_credentials(const std::optional<std::string>& appi
 // Applies `c` onto `app`; an error names the first invalid field.
 std::optional<ApiError> apply(const AppChanges& c, Application& app) {
   if (c.name) {
-    if (utf8_length(*c.name) < 1 || utf8_length(*c.name) > 128) {
-      return invalid("name must be 1 to 128 characters");
-    }
+    if (auto e = check_name(*c.name)) return e;
     app.name = *c.name;
   }
   if (c.unbound) {
@@ -124,10 +133,19 @@ std::optional<ApiError> apply(const AppChanges& c, Application& app) {
     return e;
   }
   if (c.enabled) app.enabled = *c.enabled;
+  if (c.tenant_id) app.tenant_id = *c.tenant_id;
   return std::nullopt;
 }
 
 }  // namespace
+
+// An application's tenant must exist: the column has no foreign key (007_tenants.sql says why).
+std::optional<ApiError> check_tenant(Store& store, const AppChanges& c) {
+  if (c.tenant_id && !store.find_tenant(*c.tenant_id)) {
+    return ApiError{ErrorCode::kAdminNotFound, "no tenant " + *c.tenant_id};
+  }
+  return std::nullopt;
+}
 
 Result<Application> create_application(Store& store, const AppChanges& changes, UnixSeconds now) {
   Application app;
@@ -137,6 +155,7 @@ Result<Application> create_application(Store& store, const AppChanges& changes, 
   }
   app.name = app.client_id;
   if (auto e = apply(changes, app)) return *e;
+  if (auto e = check_tenant(store, changes)) return *e;
   app.created_at = now;
   app.updated_at = now;
   if (!store.create_application(app)) {
@@ -159,11 +178,42 @@ Result<Application> update_application(Store& store, const std::string& client_i
   Result<Application> app = get_application(store, client_id);
   if (!app) return app;
   if (auto e = apply(changes, app.value())) return *e;
+  if (auto e = check_tenant(store, changes)) return *e;
   app.value().updated_at = now;
   if (!store.update_application(app.value())) {
     return ApiError{ErrorCode::kAdminNotFound, "no application " + client_id};
   }
   return app;
+}
+
+Result<Tenant> create_tenant(Store& store, const std::string& id, const std::string& name,
+                             UnixSeconds now) {
+  if (!valid_id(id, 2)) return invalid("tenant id must be 2 to 64 characters of [A-Za-z0-9_-]");
+  if (auto e = check_name(name)) return *e;
+  const Tenant tenant{id, name, now, now};
+  if (!store.create_tenant(tenant)) {
+    return ApiError{ErrorCode::kAdminConflict, "tenant " + id + " exists"};
+  }
+  return tenant;
+}
+
+Result<Tenant> get_tenant(Store& store, const std::string& id) {
+  std::optional<Tenant> tenant = store.find_tenant(id);
+  if (!tenant) return ApiError{ErrorCode::kAdminNotFound, "no tenant " + id};
+  return std::move(*tenant);
+}
+
+Result<Tenant> rename_tenant(Store& store, const std::string& id, const std::string& name,
+                             UnixSeconds now) {
+  if (auto e = check_name(name)) return *e;
+  Result<Tenant> tenant = get_tenant(store, id);
+  if (!tenant) return tenant;
+  tenant.value().name = name;
+  tenant.value().updated_at = now;
+  if (!store.update_tenant(tenant.value())) {
+    return ApiError{ErrorCode::kAdminNotFound, "no tenant " + id};
+  }
+  return tenant;
 }
 
 Result<Done> assign_user_to_application(Store& store, const std::string& client_id,

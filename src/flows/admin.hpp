@@ -22,6 +22,7 @@ class Store;
 // Every field optional: create uses defaults for what is absent, update changes only what is set.
 struct AppChanges {
   std::optional<std::string> client_id;  // create only; generated when absent
+  std::optional<std::string> tenant_id;  // must exist; "default" when absent at create
   std::optional<std::string> name;
   std::optional<std::string> unbound;       // register | bind | auto_create | reject
   std::optional<std::string> bind_methods;  // "VERIFY_PHONE,VERIFY_EMAIL"
@@ -50,6 +51,13 @@ Result<Application> update_application(Store& store, const std::string& client_i
 Result<Application> get_application(Store& store, const std::string& client_id);
 Result<Done> assign_user_to_application(Store& store, const std::string& client_id,
                                         const std::string& user_id);
+
+// Tenants: ids as client ids ([A-Za-z0-9_-], 2 to 64), names 1 to 128 characters.
+Result<Tenant> create_tenant(Store& store, const std::string& id, const std::string& name,
+                             UnixSeconds now);
+Result<Tenant> get_tenant(Store& store, const std::string& id);
+Result<Tenant> rename_tenant(Store& store, const std::string& id, const std::string& name,
+                             UnixSeconds now);
 
 Result<User> get_user(Store& store, const std::string& user_id);
 Result<User> set_user_enabled(Store& store, const std::string& user_id, bool enabled,

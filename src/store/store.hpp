@@ -155,6 +155,12 @@ class Store {
   virtual std::vector<Application> list_applications() = 0;
   virtual bool update_application(const Application& app) = 0;  // false: no such client id
 
+  // Tenants. create: false when the id exists; update (name, updated_at): false when unknown.
+  virtual bool create_tenant(const Tenant& tenant) = 0;
+  virtual std::optional<Tenant> find_tenant(std::string_view id) = 0;
+  virtual std::vector<Tenant> list_tenants() = 0;  // by id
+  virtual bool update_tenant(const Tenant& tenant) = 0;
+
   // Users.
   virtual std::optional<User> find_user(std::string_view user_id) = 0;
   virtual std::optional<User> find_user_by_mobile(std::string_view e164) = 0;

@@ -251,6 +251,57 @@ TEST_F(AdminApi, AuditTrailFiltersPagesExportsAndRecordsAdminCalls) {
       is_admin_error(call("GET", "/admin/v1/audit-events?limit=0"), 400, "IDAAS.ADMIN.PARAM.0001"));
 }
 
+TEST_F(AdminApi, TenantsGroupApplicationsAndListsArePaginated) {
+  const std::string tenant = unique_name("t").substr(0, 40);
+  const HttpResult made =
+      call("POST", "/admin/v1/tenants", R"({"id":")" + tenant + R"(","name":"Acme 中文"})");
+  ASSERT_EQ(made.status, 201) << made.describe();
+  EXPECT_EQ(string_at(object_of(made), "name"), "Acme 中文");
+  EXPECT_TRUE(is_admin_error(call("POST", "/admin/v1/tenants", R"({"id":")" + tenant + "\"}"), 409,
+                             "IDAAS.ADMIN.RESOURCE.0409"));
+  EXPECT_TRUE(is_admin_error(call("POST", "/admin/v1/tenants", R"({"id":"a b"})"), 400,
+                             "IDAAS.ADMIN.PARAM.0001"));
+  const HttpResult all = call("GET", "/admin/v1/tenants");
+  EXPECT_NE(all.body.find("\"default\""), std::string::npos) << all.body;
+  EXPECT_NE(all.body.find(tenant), std::string::npos);
+  ASSERT_EQ(call("PATCH", "/admin/v1/tenants/" + tenant, R"({"name":"Acme"})").status, 200);
+
+  // Three applications in the tenant, made over the API and the CLI, listed two at a time.
+  std::set<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    const HttpResult app =
+        call("POST", "/admin/v1/applications", R"({"tenant_id":")" + tenant + "\"}");
+    ASSERT_EQ(app.status, 201) << app.describe();
+    EXPECT_EQ(string_at(object_of(app), "tenant_id"), tenant);
+    ids.insert(string_at(object_of(app), "client_id"));
+  }
+  const RunResult cli = env().cli({"app", "create", "--tenant", tenant, "--json"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  ids.insert(string_at(parse_json(cli.out, "app").as_object(), "client_id"));
+  EXPECT_NE(env().cli({"app", "create", "--tenant", unique_name("nosuchtenant")}).exit_code, 0);
+  EXPECT_TRUE(is_admin_error(call("POST", "/admin/v1/applications", R"({"tenant_id":"nosuch"})"),
+                             404, "IDAAS.ADMIN.RESOURCE.0404"));
+
+  std::set<std::string> seen;
+  std::string after;
+  for (int page = 0; page < 3; ++page) {
+    const HttpResult r = call("GET", "/admin/v1/tenants/" + tenant + "/applications?limit=2" +
+                                         (after.empty() ? "" : "&after=" + after));
+    ASSERT_EQ(r.status, 200) << r.describe();
+    const boost::json::object body = object_of(r);
+    for (const auto& item : body.at("items").as_array()) {
+      seen.insert(string_at(item.as_object(), "client_id"));
+    }
+    if (body.at("next").is_null()) break;
+    after = std::string(body.at("next").as_string());
+  }
+  EXPECT_EQ(seen, ids);
+  const HttpResult filtered = call("GET", "/admin/v1/applications?tenant_id=" + tenant);
+  EXPECT_EQ(object_of(filtered).at("items").as_array().size(), 3U) << filtered.body;
+  EXPECT_TRUE(is_admin_error(call("GET", "/admin/v1/tenants/nosuchtenant/applications"), 404,
+                             "IDAAS.ADMIN.RESOURCE.0404"));
+}
+
 TEST_F(AdminApi, SigningKeysAreListedAndUnknownPathsAnswerInTheAdminFamily) {
   const HttpResult keys = call("GET", "/admin/v1/signing-keys");
   ASSERT_EQ(keys.status, 200) << keys.describe();

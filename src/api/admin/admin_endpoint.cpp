@@ -89,6 +89,20 @@ std::string query_param(const HttpRequest& http, std::string_view name) {
   return form_value(http.query, name);
 }
 
+Result<int> page_limit(const HttpRequest& http) {
+  constexpr int kDefaultPage = 100;
+  constexpr int kMaxPage = 1000;
+  const std::string limit = query_param(http, "limit");
+  if (limit.empty()) return kDefaultPage;
+  int n = 0;
+  for (char ch : limit) {
+    if (ch < '0' || ch > '9' || n > kMaxPage) return bad_argument("limit must be 1 to 1000");
+    n = n * 10 + (ch - '0');
+  }
+  if (n < 1 || n > kMaxPage) return bad_argument("limit must be 1 to 1000");
+  return n;
+}
+
 ApiError bad_argument(std::string what) {
   return ApiError{ErrorCode::kAdminInvalidArgument, std::move(what)};
 }

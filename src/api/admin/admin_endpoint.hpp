@@ -83,6 +83,9 @@ auto admin_handler(const AdminServices& admin, Steps steps) {
 // A query parameter, percent-decoded ("" when absent).
 std::string query_param(const HttpRequest& http, std::string_view name);
 
+// The `limit` query parameter of a list: 1 to 1000, 100 when absent.
+Result<int> page_limit(const HttpRequest& http);
+
 // An invalid-argument error whose message names the problem.
 ApiError bad_argument(std::string what);
 

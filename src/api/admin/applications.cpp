@@ -1,6 +1,8 @@
 #include "api/admin/applications.hpp"
 
+#include <algorithm>
 #include <boost/json/array.hpp>
+#include <vector>
 
 #include "api/admin/records.hpp"
 #include "flows/admin.hpp"
@@ -46,6 +48,7 @@ Result<AppChanges> changes_from(const boost::json::object& body, bool create) {
       {"weibo_app_key", &AppChanges::weibo_app_key},
       {"id_token_alg", &AppChanges::id_token_alg},
       {"session_lifetime", &AppChanges::session_lifetime},
+      {"tenant_id", &AppChanges::tenant_id},
   };
   static const std::pair<std::string_view, Number> kNumber[] = {
       {"id_token_ttl", &AppChanges::id_token_ttl},
@@ -83,6 +86,32 @@ Result<AppChanges> changes_from(const boost::json::object& body, bool create) {
   return c;
 }
 
+}  // namespace
+
+// Operators register applications by hand, so the store lists them all and the page is cut here.
+Result<AdminReply> list_applications_page(const AdminServices& a, const AdminCall& call,
+                                          const std::string& tenant) {
+  Result<int> limit = page_limit(call.http);
+  if (!limit) return limit.error();
+  std::vector<Application> apps = a.store.list_applications();
+  std::sort(apps.begin(), apps.end(),
+            [](const Application& x, const Application& y) { return x.client_id < y.client_id; });
+  const std::string after = query_param(call.http, "after");
+  boost::json::array items;
+  boost::json::value next = nullptr;
+  for (const Application& app : apps) {
+    if (app.client_id <= after || (!tenant.empty() && app.tenant_id != tenant)) continue;
+    if (static_cast<int>(items.size()) == limit.value()) {
+      next = items.back().as_object().at("client_id");
+      break;
+    }
+    items.push_back(application_json(app));
+  }
+  return AdminReply{200, boost::json::object{{"items", std::move(items)}, {"next", next}}};
+}
+
+namespace {
+
 std::string client_of(const AdminCall& call) {
   return std::string(path_segment(call.http.path, 3));
 }
@@ -103,15 +132,10 @@ Handler endpoint(const AdminServices& admin, Steps steps) {
 }  // namespace
 
 void add_application_routes(Router& router, const AdminServices& admin) {
-  router.add(
-      "GET", "/admin/v1/applications",
-      admin_handler(admin, [](const AdminServices& a, const AdminCall&) -> Result<AdminReply> {
-        boost::json::array all;
-        for (const Application& app : a.store.list_applications()) {
-          all.push_back(application_json(app));
-        }
-        return AdminReply{200, boost::json::object{{"items", std::move(all)}}};
-      }));
+  router.add("GET", "/admin/v1/applications",
+             admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
+               return list_applications_page(a, call, query_param(call.http, "tenant_id"));
+             }));
   router.add("POST", "/admin/v1/applications",
              admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
                Result<AppChanges> c = changes_from(call.body, /*create=*/true);

@@ -16,6 +16,7 @@ boost::json::object application_json(const Application& app) {
   for (MfaFactor f : app.mfa_factors) factors.emplace_back(to_string(f));
   boost::json::object o;
   o["client_id"] = app.client_id;
+  o["tenant_id"] = app.tenant_id;
   o["name"] = app.name;
   o["enabled"] = app.enabled;
   o["unbound"] = to_string(app.unbound);
@@ -38,6 +39,15 @@ boost::json::object application_json(const Application& app) {
   o["rotate_session_token"] = app.rotate_session_token;
   o["created_at"] = app.created_at;
   o["updated_at"] = app.updated_at;
+  return o;
+}
+
+boost::json::object tenant_json(const Tenant& tenant) {
+  boost::json::object o;
+  o["id"] = tenant.id;
+  o["name"] = tenant.name;
+  o["created_at"] = tenant.created_at;
+  o["updated_at"] = tenant.updated_at;
   return o;
 }
 

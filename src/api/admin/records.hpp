@@ -11,6 +11,7 @@ namespace ciamd {
 
 boost::json::object application_json(const Application& app);
 boost::json::object user_json(const User& user);
+boost::json::object tenant_json(const Tenant& tenant);
 // A session as of `now` ("state": live, revoked or expired); never its token or hash.
 boost::json::object session_json(const Session& session, UnixSeconds now);
 // An identity link, with the provider's profile as an object.

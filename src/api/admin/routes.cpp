@@ -3,6 +3,7 @@
 #include "api/admin/applications.hpp"
 #include "api/admin/audit.hpp"
 #include "api/admin/keys.hpp"
+#include "api/admin/tenants.hpp"
 #include "api/admin/users.hpp"
 #include "api/render.hpp"
 
@@ -10,6 +11,7 @@ namespace ciamd {
 
 Router build_admin_router(const AdminServices& admin) {
   Router r;
+  add_tenant_routes(r, admin);
   add_application_routes(r, admin);
   add_user_routes(r, admin);
   add_audit_routes(r, admin);

@@ -13,9 +13,6 @@
 namespace ciamd {
 namespace {
 
-constexpr int kDefaultPage = 100;
-constexpr int kMaxPage = 1000;
-
 Result<UserChanges> changes_from(const boost::json::object& body) {
   UserChanges c;
   for (const auto& [key, value] : body) {
@@ -33,18 +30,6 @@ Result<UserChanges> changes_from(const boost::json::object& body) {
     *field = std::string(value.as_string());
   }
   return c;
-}
-
-Result<int> page_limit(const HttpRequest& http) {
-  const std::string limit = query_param(http, "limit");
-  if (limit.empty()) return kDefaultPage;
-  int n = 0;
-  for (char ch : limit) {
-    if (ch < '0' || ch > '9' || n > kMaxPage) return bad_argument("limit must be 1 to 1000");
-    n = n * 10 + (ch - '0');
-  }
-  if (n < 1 || n > kMaxPage) return bad_argument("limit must be 1 to 1000");
-  return n;
 }
 
 std::string user_of(const AdminCall& call) {

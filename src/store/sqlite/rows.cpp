@@ -148,15 +148,15 @@ std::string insert_sql(const Table& table) {
 }
 
 void bind_application(Statement& stmt, const Application& app, const Sealer& sealer) {
-  stmt.bind_all(app.client_id, app.name, app.enabled, to_string(app.unbound),
-                names_csv(app.bind_methods), to_string(app.access), to_string(app.mfa),
-                names_csv(app.mfa_factors), app.wechat.appid,
-                seal_secret(sealer, app.wechat.secret, wechat_secret_aad(app.client_id)),
-                app.wechat_session_ttl, app.miniprogram.appid,
-                seal_secret(sealer, app.miniprogram.secret, miniprogram_secret_aad(app.client_id)),
-                app.miniprogram_session_ttl, app.weibo_app_key, app.weibo_session_ttl,
-                app.id_token_ttl, to_string(app.id_token_alg), to_string(app.session_lifetime),
-                app.session_max_lifetime, app.rotate_session_token, app.created_at, app.updated_at);
+  stmt.bind_all(
+      app.client_id, app.name, app.enabled, to_string(app.unbound), names_csv(app.bind_methods),
+      to_string(app.access), to_string(app.mfa), names_csv(app.mfa_factors), app.wechat.appid,
+      seal_secret(sealer, app.wechat.secret, wechat_secret_aad(app.client_id)),
+      app.wechat_session_ttl, app.miniprogram.appid,
+      seal_secret(sealer, app.miniprogram.secret, miniprogram_secret_aad(app.client_id)),
+      app.miniprogram_session_ttl, app.weibo_app_key, app.weibo_session_ttl, app.id_token_ttl,
+      to_string(app.id_token_alg), to_string(app.session_lifetime), app.session_max_lifetime,
+      app.rotate_session_token, app.created_at, app.updated_at, app.tenant_id);
 }
 
 Application read_application(const Statement& row, const Sealer& sealer) {
@@ -189,6 +189,7 @@ Application read_application(const Statement& row, const Sealer& sealer) {
   app.rotate_session_token = row.int64(20) != 0;
   app.created_at = row.int64(21);
   app.updated_at = row.int64(22);
+  app.tenant_id = row.text(23);
   return app;
 }
 

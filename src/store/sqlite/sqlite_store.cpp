@@ -122,7 +122,7 @@ bool SqliteStore::update_application(const Application& app) {
       "wechat_secret_sealed = ?10, wechat_session_ttl = ?11, miniprogram_appid = ?12, "
       "miniprogram_secret_sealed = ?13, miniprogram_session_ttl = ?14, weibo_app_key = ?15, "
       "weibo_session_ttl = ?16, id_token_ttl = ?17, id_token_alg = ?18, session_lifetime = ?19, "
-      "session_max_lifetime = ?20, rotate_session_token = ?21, updated_at = ?23 "
+      "session_max_lifetime = ?20, rotate_session_token = ?21, updated_at = ?23, tenant_id = ?24 "
       "WHERE client_id = ?1";
   auto conn = pool_.acquire();
   auto stmt = conn->prepare(sql);

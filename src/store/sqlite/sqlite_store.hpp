@@ -89,6 +89,12 @@ class SqliteStore final : public Store {
   bool unassign_user(std::string_view client_id, std::string_view user_id) override;
   std::vector<std::string> assigned_users(std::string_view client_id) override;
 
+  // Tenants, in sqlite_tenants.cpp.
+  bool create_tenant(const Tenant& tenant) override;
+  std::optional<Tenant> find_tenant(std::string_view id) override;
+  std::vector<Tenant> list_tenants() override;
+  bool update_tenant(const Tenant& tenant) override;
+
  private:
   sqlite::ConnectionPool pool_;
   const Sealer& sealer_;
