@@ -153,6 +153,8 @@ void serve(const std::string& config_path, const std::string& ready_file) {
 
   Runtime runtime(thread_count(cfg.server.threads));
   BlockingPool pool(static_cast<int>(cfg.server.blocking_threads));
+  metrics.watch_blocking_pool_use([&pool] { return static_cast<double>(pool.busy()); },
+                                  [&pool] { return static_cast<double>(pool.queued()); });
   ClientOptions upstream = client_options(cfg);
   upstream.metrics = &metrics;
   HttpClient client(runtime, std::move(upstream));

@@ -457,6 +457,15 @@ void Metrics::watch_blocking_pool_threads(std::function<double()> read) {
                   std::move(read));
 }
 
+void Metrics::watch_blocking_pool_use(std::function<double()> busy,
+                                      std::function<double()> queued) {
+  registry_.gauge("ciamd_blocking_pool_busy",
+                  "Pool threads running blocking work now (database calls, mostly).", {},
+                  std::move(busy));
+  registry_.gauge("ciamd_blocking_pool_queued", "Blocking work waiting for a pool thread.", {},
+                  std::move(queued));
+}
+
 void Metrics::watch_signing_keys(std::function<double()> read) {
   registry_.gauge("ciamd_signing_keys_loaded",
                   "Signing keys held in memory (every key published in the JWKS).", {},

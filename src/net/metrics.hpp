@@ -210,6 +210,8 @@ class Metrics {
   // Gauges, read at scrape time. The callbacks must stay callable while /metrics can be served.
   void watch_open_connections(const std::string& listener, std::function<double()> read);
   void watch_blocking_pool_threads(std::function<double()> read);
+  // ciamd_blocking_pool_busy / _queued: how much of the pool (database work) is in use.
+  void watch_blocking_pool_use(std::function<double()> busy, std::function<double()> queued);
   void watch_signing_keys(std::function<double()> read);
 
  private:

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -109,7 +110,29 @@ void Runtime::on_shutdown_signal(std::function<void(int)> fn) {
 struct BlockingPool::Impl {
   explicit Impl(int threads) : pool(static_cast<std::size_t>(threads)) {}
   asio::thread_pool pool;
+  // For the metrics: work waiting for a thread, and work running (database calls, mostly).
+  std::atomic<int> queued{0};
+  std::atomic<int> busy{0};
 };
+
+namespace {
+
+// Moves one unit of work from queued to busy for its lifetime on a pool thread.
+class BusyMark {
+ public:
+  BusyMark(std::atomic<int>& queued, std::atomic<int>& busy) : busy_(busy) {
+    --queued;
+    ++busy_;
+  }
+  ~BusyMark() { --busy_; }
+  BusyMark(const BusyMark&) = delete;
+  BusyMark& operator=(const BusyMark&) = delete;
+
+ private:
+  std::atomic<int>& busy_;
+};
+
+}  // namespace
 
 BlockingPool::BlockingPool(int threads) {
   if (threads < 1) throw std::invalid_argument("BlockingPool needs at least one thread");
@@ -124,9 +147,12 @@ Task<void> BlockingPool::run_erased(std::function<void()> fn) {
   // co_spawn onto the pool runs `fn` there; use_awaitable then resumes this coroutine through its
   // own executor (a strand or the io_context), never on the pool thread. An exception thrown by
   // `fn` travels back through co_spawn's exception_ptr and is rethrown here.
+  Impl& impl = *impl_;
+  ++impl.queued;
   co_await asio::co_spawn(
-      impl_->pool.get_executor(),
-      [fn = std::move(fn)]() -> Task<void> {
+      impl.pool.get_executor(),
+      [fn = std::move(fn), &impl]() -> Task<void> {
+        const BusyMark mark(impl.queued, impl.busy);
         fn();
         co_return;
       },
@@ -134,7 +160,10 @@ Task<void> BlockingPool::run_erased(std::function<void()> fn) {
 }
 
 void BlockingPool::post(std::function<void()> fn) {
-  asio::post(impl_->pool, [fn = std::move(fn)] {
+  Impl& impl = *impl_;
+  ++impl.queued;
+  asio::post(impl.pool, [fn = std::move(fn), &impl] {
+    const BusyMark mark(impl.queued, impl.busy);
     try {
       fn();
     } catch (const std::exception& e) {
@@ -143,6 +172,14 @@ void BlockingPool::post(std::function<void()> fn) {
       spdlog::error("background task failed with a non-standard exception");
     }
   });
+}
+
+int BlockingPool::queued() const {
+  return impl_->queued.load(std::memory_order_relaxed);
+}
+
+int BlockingPool::busy() const {
+  return impl_->busy.load(std::memory_order_relaxed);
 }
 
 Task<void> sleep_for(std::chrono::milliseconds duration) {

@@ -68,6 +68,10 @@ class BlockingPool {
   // Fire and forget, for work nobody waits on (audit writes). Exceptions are logged.
   void post(std::function<void()> fn);
 
+  // Work waiting for a thread, and work running now (approximate: for metrics, not decisions).
+  int queued() const;
+  int busy() const;
+
  private:
   Task<void> run_erased(std::function<void()> fn);
   struct Impl;

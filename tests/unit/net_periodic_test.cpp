@@ -81,5 +81,22 @@ TEST(PeriodicJob, RunsDoNotOverlap) {
   EXPECT_EQ(max_inside, 1);
 }
 
+TEST(BlockingPoolUse, CountsWorkRunningAndWaiting) {
+  BlockingPool pool(1);
+  std::atomic<bool> release{false};
+  std::atomic<int> done{0};
+  const auto hold = [&] {
+    while (!release) std::this_thread::sleep_for(1ms);
+    ++done;
+  };
+  pool.post(hold);
+  pool.post(hold);  // waits behind the first: one thread
+  EXPECT_TRUE(within_5s([&] { return pool.busy() == 1 && pool.queued() == 1; }))
+      << pool.busy() << " " << pool.queued();
+  release = true;
+  EXPECT_TRUE(within_5s([&] { return done == 2; }));
+  EXPECT_TRUE(within_5s([&] { return pool.busy() == 0 && pool.queued() == 0; }));
+}
+
 }  // namespace
 }  // namespace ciamd
