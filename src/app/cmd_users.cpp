@@ -4,10 +4,10 @@
 #include <boost/json/serialize.hpp>
 #include <iostream>
 
+#include "api/admin/records.hpp"
 #include "app/cli_output.hpp"
 #include "app/commands.hpp"
 #include "app/context.hpp"
-#include "api/admin/records.hpp"
 #include "core/clock.hpp"
 #include "flows/admin.hpp"
 
