@@ -20,7 +20,8 @@ class BlockingPool;
 
 class PeriodicJob {
  public:
-  // `runtime` and `pool` must outlive the job's last run: declare the job after both.
+  // `runtime` and `pool` must outlive the job: declare the job after both. Destroying the job
+  // stops it and waits for a run in progress.
   PeriodicJob(Runtime& runtime, BlockingPool& pool, std::string name,
               std::chrono::milliseconds interval, std::function<void()> work);
   ~PeriodicJob();
