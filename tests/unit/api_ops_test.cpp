@@ -11,15 +11,10 @@
 #include "api/ops/ops.hpp"
 #include "api/sdk_endpoint.hpp"
 #include "api/services.hpp"
-#include "flows/app_directory.hpp"
+#include "api_test_support.hpp"
 #include "flows/audit.hpp"
-#include "flows/verification.hpp"
 #include "flows_test_support.hpp"
-#include "idp/server_token.hpp"
 #include "idp/upstream_call.hpp"
-#include "idp/wechat_mini.hpp"
-#include "idp/wechat_open.hpp"
-#include "idp/weibo.hpp"
 #include "net/client.hpp"
 #include "net/metrics.hpp"
 #include "net/server.hpp"
@@ -245,18 +240,8 @@ class LoginMetricsTest : public testing::FlowsTest {
   }
 
   Metrics metrics_;
-  AppDirectory apps_{*store_, pool_, std::chrono::hours(1)};
-  AuditLog audit_{*store_, pool_};
-  HttpClient client_{runtime_, ClientOptions{}};
-  WechatOpenConnector wechat_{client_, "https://127.0.0.1:9"};
-  StableTokenClient stable_tokens_{client_, "https://127.0.0.1:9", system_now};
-  LocalServerTokenCache server_tokens_{stable_tokens_, system_now};
-  WechatMiniConnector wechat_mini_{client_, "https://127.0.0.1:9", server_tokens_};
-  WeiboConnector weibo_{client_, "https://127.0.0.1:9"};
-  Verification verification_{services_, VerificationSettings{}, "verification-key", nullptr,
-                             nullptr};
-  ApiServices api_{services_,    apps_,  audit_,        wechat_,
-                   wechat_mini_, weibo_, verification_, &metrics_};
+  testing::OfflineApi offline_{*store_, pool_, runtime_, services_, &metrics_};
+  const ApiServices& api_ = offline_.api;
 };
 
 TEST_F(LoginMetricsTest, CountsTheLoginStatusOrErrorCodeByProvider) {

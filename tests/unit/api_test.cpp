@@ -7,14 +7,9 @@
 #include "api/render.hpp"
 #include "api/sdk_request.hpp"
 #include "api/services.hpp"
-#include "flows/app_directory.hpp"
+#include "api_test_support.hpp"
 #include "flows/audit.hpp"
-#include "flows/verification.hpp"
 #include "flows_test_support.hpp"
-#include "idp/server_token.hpp"
-#include "idp/wechat_mini.hpp"
-#include "idp/wechat_open.hpp"
-#include "idp/weibo.hpp"
 #include "net/client.hpp"
 
 namespace ciamd {
@@ -190,17 +185,8 @@ class SdkRequestTest : public testing::FlowsTest {
     return r ? ErrorCode::kNotFound : r.error().code;
   }
 
-  AppDirectory apps_{*store_, pool_, std::chrono::hours(1)};
-  AuditLog audit_{*store_, pool_};
-  HttpClient client_{runtime_, ClientOptions{}};
-  WechatOpenConnector wechat_{client_, "https://127.0.0.1:9"};
-  StableTokenClient stable_tokens_{client_, "https://127.0.0.1:9", system_now};
-  LocalServerTokenCache server_tokens_{stable_tokens_, system_now};
-  WechatMiniConnector wechat_mini_{client_, "https://127.0.0.1:9", server_tokens_};
-  WeiboConnector weibo_{client_, "https://127.0.0.1:9"};
-  Verification verification_{services_, VerificationSettings{}, "verification-key", nullptr,
-                             nullptr};
-  ApiServices api_{services_, apps_, audit_, wechat_, wechat_mini_, weibo_, verification_};
+  testing::OfflineApi offline_{*store_, pool_, runtime_, services_};
+  const ApiServices& api_ = offline_.api;
 };
 
 TEST_F(SdkRequestTest, ReadsHeadersTrimmed) {
