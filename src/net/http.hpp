@@ -50,4 +50,7 @@ struct HttpResponse {
 // percent-decoded and with '+' as space; "" when absent.
 std::string form_value(std::string_view form, std::string_view key);
 
+// ASCII case-insensitive equality: header names, auth schemes.
+bool iequals(std::string_view a, std::string_view b);
+
 }  // namespace ciamd

@@ -20,13 +20,8 @@ constexpr std::string_view kBearer = "Bearer ";
 // The token of `Authorization: Bearer <token>`; "" when absent or of another scheme.
 std::string_view bearer_token(const HttpRequest& http) {
   std::string_view v = http.headers.get("Authorization");
-  if (v.size() <= kBearer.size()) return {};
-  for (std::size_t i = 0; i < kBearer.size(); ++i) {  // the scheme is case-insensitive
-    if (std::tolower(static_cast<unsigned char>(v[i])) !=
-        std::tolower(static_cast<unsigned char>(kBearer[i]))) {
-      return {};
-    }
-  }
+  // The scheme is case-insensitive (RFC 9110 11.1).
+  if (v.size() <= kBearer.size() || !iequals(v.substr(0, kBearer.size()), kBearer)) return {};
   v.remove_prefix(kBearer.size());
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
   return v;
