@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config ccache git ca-certificates openssl
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev sqlite3
+  libpq-dev postgresql
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
   libcurl4-openssl-dev
@@ -31,7 +32,27 @@ fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 echo "installing: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
+
+# The tests start a throwaway cluster of their own (scripts/pg-cluster.sh); the server package must
+# not create and start the default "main" cluster, a service that would run on every boot.
+# postgresql-common skips it when createcluster.conf says create_main_cluster = false
+# (createcluster.conf(5)). Written before the install, so only when postgresql is missing: an
+# existing installation and its clusters are left as they are.
+if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+  cc_conf=/etc/postgresql-common/createcluster.conf
+  $SUDO mkdir -p "$(dirname "$cc_conf")"
+  if [ -f "$cc_conf" ] && grep -Eq '^[#[:space:]]*create_main_cluster[[:space:]]*=' "$cc_conf"; then
+    $SUDO sed -i -E 's/^[#[:space:]]*create_main_cluster[[:space:]]*=.*/create_main_cluster = false/' \
+      "$cc_conf"
+  else
+    echo "create_main_cluster = false" | $SUDO tee -a "$cc_conf" >/dev/null
+  fi
+fi
+
 $SUDO apt-get update -qq
 # Boost 1.81 conflicts with the default 1.74 headers; apt resolves that by removing 1.74.
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Keeping our createcluster.conf: dpkg's --force-confold covers conffiles, but postgresql-common
+# installs that file through ucf, which reads UCF_FORCE_CONFFOLD instead. env passes the variables
+# through sudo, which would otherwise drop them.
+$SUDO env DEBIAN_FRONTEND=noninteractive UCF_FORCE_CONFFOLD=1 \
+  apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold "${missing[@]}"

@@ -16,7 +16,9 @@ AppContext open_context(const std::string& config_path) {
   spdlog::set_level(spdlog::level::from_str(ctx.config.log.level));
   apply_log_format(ctx.config.log.format);
   ctx.sealer = std::make_unique<Sealer>(master_key_bytes(ctx.config));
-  ctx.store = open_store(ctx.config.database.url, *ctx.sealer);
+  // One connection per blocking thread: the pool threads are the only callers of the store.
+  ctx.store = open_store(ctx.config.database.url, *ctx.sealer,
+                         static_cast<int>(ctx.config.server.blocking_threads));
   ctx.store->migrate();
   return ctx;
 }

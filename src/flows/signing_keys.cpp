@@ -174,9 +174,12 @@ void load_signing_keys(Store& store, const Sealer& sealer, KeyRing& ring, const 
     if (has_active) continue;
     // No client can know this key yet, but there is no other key of its algorithm to sign with;
     // an application switched to it later finds it published by then.
+    // Another node starting on the same database may have created one meanwhile: then that one
+    // is the algorithm's key, and this one is dropped unused.
     const SigningKeyRecord record = new_record(sealer, alg, now, now);
-    store.insert_signing_key(record);
-    spdlog::info("created signing key kid={} alg={}", record.kid, record.algorithm);
+    if (store.insert_first_signing_key(record)) {
+      spdlog::info("created signing key kid={} alg={}", record.kid, record.algorithm);
+    }
     created = true;
   }
   if (created) records = store.list_signing_keys();

@@ -2,7 +2,9 @@
 #include <memory>
 #include <string>
 
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/postgres/pg_connection.hpp"
+#include "store/sql/sql_store.hpp"
+#include "store/sqlite/sqlite_connection.hpp"
 #include "store/store.hpp"
 
 namespace ciamd {
@@ -11,7 +13,8 @@ namespace {
 constexpr std::string_view kSqliteMemory = "sqlite::memory:";
 constexpr std::string_view kSqliteFile = "sqlite://";  // + "/abs/path.db" or "relative/path.db"
 constexpr std::string_view kSupported =
-    "supported: sqlite:///absolute/path.db, sqlite://relative/path.db, sqlite::memory:";
+    "supported: sqlite:///absolute/path.db, sqlite://relative/path.db, sqlite::memory:, "
+    "postgresql://user:password@host:port/database";
 
 // The scheme of `url`, for error messages, if it looks like one. Never the rest of the URL: a
 // database URL may carry a password.
@@ -25,10 +28,17 @@ std::string scheme_of(std::string_view url) {
   return std::string(url.substr(0, colon));
 }
 
+std::unique_ptr<Store> sql_store(sql::ConnectionFactory factory, int pool_size,
+                                 const Sealer& sealer) {
+  return std::make_unique<SqlStore>(
+      std::make_unique<sql::ConnectionPool>(std::move(factory), pool_size), sealer);
+}
+
 }  // namespace
 
-std::unique_ptr<Store> open_store(std::string_view url, const Sealer& sealer) {
-  if (url == kSqliteMemory) return std::make_unique<SqliteStore>(":memory:", sealer, 1);
+std::unique_ptr<Store> open_store(std::string_view url, const Sealer& sealer, int pool_size) {
+  // Each in-memory SQLite connection would be a database of its own: one connection.
+  if (url == kSqliteMemory) return sql_store(sqlite::connection_factory(":memory:"), 1, sealer);
   if (url.starts_with(kSqliteFile)) {
     // "sqlite:///var/lib/x.db" leaves "/var/lib/x.db"; "sqlite://data/x.db" leaves "data/x.db",
     // relative to the working directory.
@@ -36,7 +46,11 @@ std::unique_ptr<Store> open_store(std::string_view url, const Sealer& sealer) {
     if (path.empty() || path == "/") {
       throw StoreError("store: the database URL names no file (" + std::string(kSupported) + ")");
     }
-    return std::make_unique<SqliteStore>(path, sealer);
+    return sql_store(sqlite::connection_factory(path), pool_size, sealer);
+  }
+  // libpq reads the URL itself (host, port, database, user, password, sslmode, ...).
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    return sql_store(postgres::connection_factory(std::string(url)), pool_size, sealer);
   }
   const std::string scheme = scheme_of(url);
   if (scheme == "sqlite") {

@@ -1,5 +1,5 @@
-// store/store: what the rest of ciamd may ask of the database. Backends (store/sqlite, later
-// store/postgres) implement it; nothing outside store/ sees SQL.
+// store/store: what the rest of ciamd may ask of the database. One implementation (store/sql) on
+// two backends (store/sqlite, store/postgres); nothing outside store/ sees SQL.
 //
 // Calls block: call them from the BlockingPool, never from a network thread. They are safe to call
 // from several threads at once. Infrastructure failures throw StoreError. Provider secrets in
@@ -117,6 +117,16 @@ struct KnownDevice {
   std::string fingerprint;  // X-device-fingerprint
 };
 
+// A mini program's server access token (UPSTREAM.md 2.2), shared by every node of a deployment
+// so that they use one token instead of fetching their own. Sealed at rest (AAD: "server-token/"
+// + appid).
+struct SharedServerToken {
+  std::string appid;
+  std::string token;
+  UnixSeconds fetched_at = 0;
+  UnixSeconds expires_at = 0;
+};
+
 // Everything one login outcome writes, applied in one transaction or not at all.
 struct LoginCommit {
   std::optional<std::string> consume_code_id;  // fails the commit if used, revoked or expired
@@ -224,16 +234,34 @@ class Store {
   virtual void record_send(std::string_view key, UnixSeconds at) = 0;
   virtual int count_sends(std::string_view key, UnixSeconds since) = 0;
 
+  // Leases: a named right held by one holder at a time, until it expires or is released, so that
+  // one node of several does a thing (fetch a token, send to a target) while the others wait or
+  // refuse. acquire_lease: true when `holder` holds `name` until `until` after the call (it was
+  // free, expired at `now`, or held by `holder` already). release_lease: frees it if `holder`
+  // holds it.
+  virtual bool acquire_lease(std::string_view name, std::string_view holder, UnixSeconds now,
+                             UnixSeconds until) = 0;
+  virtual void release_lease(std::string_view name, std::string_view holder) = 0;
+
+  // The shared mini program server tokens, by appid. save_server_token replaces the appid's row.
+  virtual std::optional<SharedServerToken> find_server_token(std::string_view appid) = 0;
+  virtual void save_server_token(const SharedServerToken& token) = 0;
+
   // Signing keys, oldest first.
   virtual std::vector<SigningKeyRecord> list_signing_keys() = 0;
   virtual void insert_signing_key(const SigningKeyRecord& key) = 0;
+  // Inserts `key` (active) unless an active key of its algorithm exists, checked and inserted
+  // under one lock: of several nodes starting at once on a new database, one creates each
+  // algorithm's first key. False, inserting nothing, when such a key exists.
+  virtual bool insert_first_signing_key(const SigningKeyRecord& key) = 0;
   // One transaction: every active key of next.algorithm is retired as of next.activates_at with
   // `publish_until`, and `next` (active) is inserted.
   virtual void rotate_signing_key(const SigningKeyRecord& next, UnixSeconds publish_until) = 0;
 
-  // Master-key rotation: every sealed value (application provider secrets, signing keys) is
-  // opened with `from` and sealed again with `to`, same AAD, in one transaction. The store's own
-  // sealer plays no part. Throws StoreError, changing nothing, when any value does not open.
+  // Master-key rotation: every sealed value (application provider secrets, signing keys, shared
+  // server tokens) is opened with `from` and sealed again with `to`, same AAD, in one
+  // transaction. The store's own sealer plays no part. Throws StoreError, changing nothing, when
+  // any value does not open.
   virtual void reseal_secrets(const Sealer& from, const Sealer& to) = 0;
 
   // Audit trail (append only).
@@ -268,8 +296,10 @@ class Store {
   virtual std::vector<std::string> assigned_users(std::string_view client_id) = 0;
 };
 
-// Opens the backend the URL names: "sqlite:///absolute/path.db", "sqlite://relative.db" or
-// "sqlite::memory:". Throws StoreError for an unknown scheme or a database that cannot be opened.
-std::unique_ptr<Store> open_store(std::string_view url, const Sealer& sealer);
+// Opens the backend the URL names: "sqlite:///absolute/path.db", "sqlite://relative.db",
+// "sqlite::memory:" or "postgresql://user:password@host:port/database" (any libpq URL; also
+// "postgres://"), with at most `pool_size` connections. Throws StoreError for an unknown scheme or
+// a database that cannot be opened; the message never holds the URL past its scheme.
+std::unique_ptr<Store> open_store(std::string_view url, const Sealer& sealer, int pool_size = 8);
 
 }  // namespace ciamd

@@ -66,10 +66,22 @@ TEST(StoreOpen, RejectsUnsupportedUrlsWithoutEchoingThem) {
     EXPECT_THROW(open_store(url, sealer), StoreError) << url;
   }
   try {
-    open_store("postgresql://ciamd:hunter2@db.internal/ciamd", sealer);
-    FAIL() << "postgresql is not supported yet";
+    open_store("mysql://ciamd:hunter2@db.internal/ciamd", sealer);
+    FAIL() << "mysql is not supported";
   } catch (const StoreError& e) {
-    EXPECT_NE(std::string(e.what()).find("'postgresql'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'mysql'"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+  }
+}
+
+TEST(StoreOpen, AnUnreachablePostgresqlIsRefusedWithoutItsPassword) {
+  const Sealer sealer(master_key('k'));
+  // Port 1 on loopback: nothing listens there, so libpq's connect fails at once.
+  try {
+    open_store("postgresql://ciamd:hunter2@127.0.0.1:1/ciamd", sealer);
+    FAIL() << "nothing listens on port 1";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("postgres"), std::string::npos) << e.what();
     EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
   }
 }
@@ -377,6 +389,19 @@ TEST_F(StoreTest, Assignments) {
 }
 
 // --- signing keys and audit --------------------------------------------------------------------
+
+TEST_F(StoreTest, TheFirstSigningKeyOfAnAlgorithmIsInsertedOnce) {
+  const SigningKeyRecord first{"kid-a", "ES256", "v1.a", "active", 100, 100, 0, 0};
+  const SigningKeyRecord second{"kid-b", "ES256", "v1.b", "active", 101, 101, 0, 0};
+  const SigningKeyRecord rsa{"kid-c", "RS256", "v1.c", "active", 102, 102, 0, 0};
+  EXPECT_TRUE(store_->insert_first_signing_key(first));
+  EXPECT_FALSE(store_->insert_first_signing_key(second));  // ES256 has its active key
+  EXPECT_TRUE(store_->insert_first_signing_key(rsa));      // another algorithm
+  EXPECT_EQ(RawDb(path_).count("signing_keys"), 2);
+  EXPECT_EQ(RawDb(path_).scalar("SELECT kid FROM signing_keys WHERE algorithm = 'ES256'"), "kid-a");
+  const SigningKeyRecord retired{"kid-d", "RS256", "v1.d", "retired", 103, 103, 104, 200};
+  EXPECT_THROW(store_->insert_first_signing_key(retired), StoreError);
+}
 
 TEST_F(StoreTest, SigningKeys) {
   SigningKeyRecord old_key{"kid-1", "RS256", "v1.sealed-1", "retired", 100, 110, 200, 500};

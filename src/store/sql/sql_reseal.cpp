@@ -1,13 +1,14 @@
-// SqliteStore::reseal_secrets: the database side of `ciamd secrets rotate-master`. Every sealed
+// SqlStore::reseal_secrets: the database side of `ciamd secrets rotate-master`. Every sealed
 // column of the schema is listed here (applications.wechat_secret_sealed and
-// miniprogram_secret_sealed, signing_keys.sealed_private_key): a migration that adds one must add
-// it here too, or a rotation would leave it sealed under a key that is then destroyed.
+// miniprogram_secret_sealed, signing_keys.sealed_private_key, server_tokens.token_sealed): a
+// migration that adds one must add it here too, or a rotation would leave it sealed under a key
+// that is then destroyed.
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/sql_store.hpp"
 #include "tokens/sealer.hpp"
 
 namespace ciamd {
@@ -20,6 +21,10 @@ std::string wechat_secret_aad(const std::string& client_id) {
 }
 std::string miniprogram_secret_aad(const std::string& client_id) {
   return client_id + "/miniprogram";
+}
+// And the one sql_shared.cpp seals the shared server tokens with.
+std::string server_token_aad(const std::string& appid) {
+  return "server-token/" + appid;
 }
 
 // `sealed` opened with `from` and sealed with `to`; '' stays '' (an unset secret). `what` names
@@ -47,13 +52,18 @@ struct SigningKeySecret {
   std::string private_key;
 };
 
+struct ServerTokenSecret {
+  std::string appid;
+  std::string token;
+};
+
 }  // namespace
 
-void SqliteStore::reseal_secrets(const Sealer& from, const Sealer& to) {
-  auto conn = pool_.acquire();
+void SqlStore::reseal_secrets(const Sealer& from, const Sealer& to) {
+  auto conn = pool_->acquire();
   // One write transaction for the reads too: no row can change between being read and rewritten,
   // and a failure anywhere rolls every row back.
-  sqlite::Transaction tx(*conn);
+  sql::Transaction tx(*conn);
 
   // Everything is resealed in memory before the first write, so a value that does not open stops
   // the rotation before any row changes (the rollback would undo them anyway; this keeps the
@@ -88,6 +98,21 @@ void SqliteStore::reseal_secrets(const Sealer& from, const Sealer& to) {
       keys.push_back(std::move(key));
     }
   }
+  std::vector<ServerTokenSecret> server_tokens;
+  {
+    auto stmt = conn->prepare("SELECT appid, token_sealed FROM server_tokens ORDER BY appid");
+    while (stmt.step()) {
+      ServerTokenSecret token{stmt.text(0), stmt.text(1)};
+      // A row is only ever written with a token: '' is a damaged row, as for signing keys.
+      if (token.token.empty()) {
+        throw StoreError("store: the server token of appid '" + token.appid +
+                         "' is empty; nothing was resealed");
+      }
+      token.token = reseal_one(from, to, token.token, server_token_aad(token.appid),
+                               "the server token of appid '" + token.appid + "'");
+      server_tokens.push_back(std::move(token));
+    }
+  }
 
   for (const ApplicationSecrets& app : apps) {
     // updated_at stays: the application's settings did not change, only their encryption.
@@ -100,6 +125,12 @@ void SqliteStore::reseal_secrets(const Sealer& from, const Sealer& to) {
   for (const SigningKeySecret& key : keys) {
     auto stmt = conn->prepare("UPDATE signing_keys SET sealed_private_key = ?2 WHERE kid = ?1");
     stmt.bind_all(key.kid, key.private_key);
+    stmt.execute();
+  }
+  for (const ServerTokenSecret& token : server_tokens) {
+    // fetched_at and expires_at stay: the token is the same, only its encryption changed.
+    auto stmt = conn->prepare("UPDATE server_tokens SET token_sealed = ?2 WHERE appid = ?1");
+    stmt.bind_all(token.appid, token.token);
     stmt.execute();
   }
   tx.commit();

@@ -9,14 +9,14 @@
 #include <string_view>
 
 #include "core/model.hpp"
-#include "store/sqlite/db.hpp"
+#include "store/sql/connection.hpp"
 #include "store/store.hpp"
 
 namespace ciamd {
 class Sealer;
 }
 
-namespace ciamd::sqlite {
+namespace ciamd::sql {
 
 struct Table {
   std::string_view name;
@@ -90,4 +90,4 @@ std::string audit_select_sql(std::string_view rest);
 void bind_audit_event(Statement& stmt, const AuditEvent& event);  // ignores event.id
 AuditEvent read_audit_event(const Statement& row);
 
-}  // namespace ciamd::sqlite
+}  // namespace ciamd::sql

@@ -1,20 +1,20 @@
-// The SqliteStore methods for tenants (migration 007). Applications name their tenant in
+// The SqlStore methods for tenants (migration 007). Applications name their tenant in
 // applications.tenant_id, which rows.hpp maps with the other application columns.
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "store/sqlite/rows.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/rows.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace ciamd {
 namespace {
 
-using sqlite::Statement;
+using sql::Statement;
 
 // tenants is read and written only here, so its mapping lives here rather than in rows.hpp.
-constexpr sqlite::Table kTenants{"tenants", "id, name, created_at, updated_at"};
+constexpr sql::Table kTenants{"tenants", "id, name, created_at, updated_at"};
 
 Tenant read_tenant(const Statement& row) {
   Tenant tenant;
@@ -27,36 +27,36 @@ Tenant read_tenant(const Statement& row) {
 
 }  // namespace
 
-bool SqliteStore::create_tenant(const Tenant& tenant) {
-  static const std::string sql = sqlite::insert_sql(kTenants);
-  auto conn = pool_.acquire();
+bool SqlStore::create_tenant(const Tenant& tenant) {
+  static const std::string sql = sql::insert_sql(kTenants);
+  auto conn = pool_->acquire();
   auto stmt = conn->prepare(sql);
   stmt.bind_all(tenant.id, tenant.name, tenant.created_at, tenant.updated_at);
   // The id is the only UNIQUE key of tenants.
   return stmt.execute_unless_duplicate().has_value();
 }
 
-std::optional<Tenant> SqliteStore::find_tenant(std::string_view id) {
-  static const std::string sql = sqlite::select_sql(kTenants, "WHERE id = ?1");
-  auto conn = pool_.acquire();
+std::optional<Tenant> SqlStore::find_tenant(std::string_view id) {
+  static const std::string sql = sql::select_sql(kTenants, "WHERE id = ?1");
+  auto conn = pool_->acquire();
   auto stmt = conn->prepare(sql);
   stmt.bind_all(id);
   if (!stmt.step()) return std::nullopt;
   return read_tenant(stmt);
 }
 
-std::vector<Tenant> SqliteStore::list_tenants() {
-  static const std::string sql = sqlite::select_sql(kTenants, "ORDER BY id");
-  auto conn = pool_.acquire();
+std::vector<Tenant> SqlStore::list_tenants() {
+  static const std::string sql = sql::select_sql(kTenants, "ORDER BY id");
+  auto conn = pool_->acquire();
   auto stmt = conn->prepare(sql);
   std::vector<Tenant> tenants;
   while (stmt.step()) tenants.push_back(read_tenant(stmt));
   return tenants;
 }
 
-bool SqliteStore::update_tenant(const Tenant& tenant) {
+bool SqlStore::update_tenant(const Tenant& tenant) {
   // The id and created_at are not the operator's to edit.
-  auto conn = pool_.acquire();
+  auto conn = pool_->acquire();
   auto stmt = conn->prepare("UPDATE tenants SET name = ?2, updated_at = ?3 WHERE id = ?1");
   stmt.bind_all(tenant.id, tenant.name, tenant.updated_at);
   return stmt.execute() > 0;

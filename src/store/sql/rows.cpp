@@ -1,11 +1,11 @@
-#include "store/sqlite/rows.hpp"
+#include "store/sql/rows.hpp"
 
 #include <boost/json.hpp>
 #include <utility>
 
 #include "tokens/sealer.hpp"
 
-namespace ciamd::sqlite {
+namespace ciamd::sql {
 namespace {
 
 // Enum columns hold names (readable in the database, stable across reorderings of the enums);
@@ -351,4 +351,4 @@ AuditEvent read_audit_event(const Statement& row) {
   return event;
 }
 
-}  // namespace ciamd::sqlite
+}  // namespace ciamd::sql

@@ -1,24 +1,29 @@
-// store/sqlite/sqlite_store: the Store on SQLite (WAL mode), the embedded default.
+// store/sql/sql_store: the Store on a SQL database, written once for both backends (SQLite, the
+// embedded default, and PostgreSQL, for several nodes): store/sql/connection.hpp is the surface
+// it uses and says which SQL both read.
 //
 // A pool of connections, each caching its prepared statements, makes every method safe to call
-// from many threads: readers run side by side, writers take turns (BEGIN IMMEDIATE, waiting up to
-// busy_timeout = 5 s). Prefer open_store() to constructing this directly.
+// from many threads. Prefer open_store() to constructing this directly.
+//
+// Concurrency, on both backends: a write that must happen once (consuming a code or a state
+// token, refreshing a session) is a conditional UPDATE whose WHERE clause is the whole check, and
+// "exists already" is a UNIQUE key, so the database settles races, not a read before the write.
+// Where a transaction reads and then writes (a new verification code replacing the live one, a
+// key rotation, a purge batch), it first takes Connection::lock_key on what it touches.
 #pragma once
 
+#include <memory>
 #include <string>
 
-#include "store/sqlite/db.hpp"
+#include "store/sql/connection.hpp"
 #include "store/store.hpp"
 
 namespace ciamd {
 
-class SqliteStore final : public Store {
+class SqlStore final : public Store {
  public:
-  static constexpr int kDefaultPoolSize = 8;
-
-  // `path` is a file path or ":memory:" (which always gets a single connection: each in-memory
-  // connection would be a database of its own). `sealer` must outlive the store.
-  SqliteStore(const std::string& path, const Sealer& sealer, int pool_size = kDefaultPoolSize);
+  // `sealer` must outlive the store.
+  SqlStore(std::unique_ptr<sql::ConnectionPool> pool, const Sealer& sealer);
 
   int migrate() override;
   int schema_version() override;
@@ -65,16 +70,24 @@ class SqliteStore final : public Store {
   void record_send(std::string_view key, UnixSeconds at) override;
   int count_sends(std::string_view key, UnixSeconds since) override;
 
+  // Leases and shared server tokens, in sql_shared.cpp.
+  bool acquire_lease(std::string_view name, std::string_view holder, UnixSeconds now,
+                     UnixSeconds until) override;
+  void release_lease(std::string_view name, std::string_view holder) override;
+  std::optional<SharedServerToken> find_server_token(std::string_view appid) override;
+  void save_server_token(const SharedServerToken& token) override;
+
   std::vector<SigningKeyRecord> list_signing_keys() override;
   void insert_signing_key(const SigningKeyRecord& key) override;
+  bool insert_first_signing_key(const SigningKeyRecord& key) override;
   void rotate_signing_key(const SigningKeyRecord& next, UnixSeconds publish_until) override;
-  void reseal_secrets(const Sealer& from, const Sealer& to) override;  // sqlite_reseal.cpp
+  void reseal_secrets(const Sealer& from, const Sealer& to) override;  // sql_reseal.cpp
 
   void append_audit_event(const AuditEvent& event) override;
   // Newest first.
   std::vector<AuditEvent> recent_audit_events(int limit) override;
 
-  // The admin API's methods, in sqlite_admin.cpp.
+  // The admin API's methods, in sql_admin.cpp.
   std::vector<AuditEvent> query_audit_events(const AuditQuery& query) override;
   void insert_admin_token(const AdminToken& token) override;
   std::optional<AdminToken> find_admin_token_by_hash(std::string_view token_hash) override;
@@ -89,14 +102,14 @@ class SqliteStore final : public Store {
   bool unassign_user(std::string_view client_id, std::string_view user_id) override;
   std::vector<std::string> assigned_users(std::string_view client_id) override;
 
-  // Tenants, in sqlite_tenants.cpp.
+  // Tenants, in sql_tenants.cpp.
   bool create_tenant(const Tenant& tenant) override;
   std::optional<Tenant> find_tenant(std::string_view id) override;
   std::vector<Tenant> list_tenants() override;
   bool update_tenant(const Tenant& tenant) override;
 
  private:
-  sqlite::ConnectionPool pool_;
+  std::unique_ptr<sql::ConnectionPool> pool_;
   const Sealer& sealer_;
 };
 

@@ -1,13 +1,13 @@
-// SqliteStore::commit_login: everything one login writes, in one transaction.
-#include "store/sqlite/rows.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+// SqlStore::commit_login: everything one login writes, in one transaction.
+#include "store/sql/rows.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace ciamd {
 namespace {
 
 // Marks the flow consumed if it still can be: not consumed yet, not expired. The condition is in
 // the UPDATE itself, so of two logins racing on one state token exactly one changes the row.
-bool consume_flow(sqlite::Connection& conn, std::string_view flow_id, UnixSeconds now) {
+bool consume_flow(sql::Connection& conn, std::string_view flow_id, UnixSeconds now) {
   auto stmt = conn.prepare(
       "UPDATE flow_states SET consumed = 1 WHERE id = ?1 AND consumed = 0 AND expires_at > ?2");
   stmt.bind_all(flow_id, now);
@@ -17,7 +17,7 @@ bool consume_flow(sqlite::Connection& conn, std::string_view flow_id, UnixSecond
 // Marks the code used if it still can be: not used, not revoked (by a newer code or by failed
 // attempts), not expired. As with flows, the condition is in the UPDATE, so of two commits racing
 // on one code exactly one changes the row; a rollback later in the commit makes it usable again.
-bool consume_code(sqlite::Connection& conn, std::string_view code_id, UnixSeconds now) {
+bool consume_code(sql::Connection& conn, std::string_view code_id, UnixSeconds now) {
   auto stmt = conn.prepare(
       "UPDATE verification_codes SET used = 1 "
       "WHERE id = ?1 AND used = 0 AND revoked = 0 AND expires_at > ?2");
@@ -26,10 +26,10 @@ bool consume_code(sqlite::Connection& conn, std::string_view code_id, UnixSecond
 }
 
 // False when the user's id, username, mobile or email is taken.
-bool insert_user(sqlite::Connection& conn, const User& user) {
-  static const std::string sql = sqlite::insert_sql(sqlite::kUsers);
+bool insert_user(sql::Connection& conn, const User& user) {
+  static const std::string sql = sql::insert_sql(sql::kUsers);
   auto stmt = conn.prepare(sql);
-  sqlite::bind_user(stmt, user);
+  sql::bind_user(stmt, user);
   return stmt.execute_unless_duplicate().has_value();
 }
 
@@ -37,7 +37,7 @@ bool insert_user(sqlite::Connection& conn, const User& user) {
 // The first identity with a unionid claims it for its user; later ones only read the claim. The
 // primary key of unionid_owners, not the isolation level, decides between two transactions
 // claiming at once (see 001_initial.sql). ON CONFLICT DO NOTHING reads the same in PostgreSQL.
-bool claim_unionid(sqlite::Connection& conn, std::string_view provider, std::string_view unionid,
+bool claim_unionid(sql::Connection& conn, std::string_view provider, std::string_view unionid,
                    std::string_view user_id, UnixSeconds now) {
   {
     auto stmt = conn.prepare(
@@ -55,11 +55,11 @@ bool claim_unionid(sqlite::Connection& conn, std::string_view provider, std::str
 // False when the identity is linked already: the same (provider, app, subject), the same unionid
 // in the same provider app, or its unionid belongs to another user (see unionid_owners in
 // 001_initial.sql).
-bool insert_identity(sqlite::Connection& conn, const Identity& identity, UnixSeconds now) {
-  static const std::string sql = sqlite::insert_sql(sqlite::kIdentities);
+bool insert_identity(sql::Connection& conn, const Identity& identity, UnixSeconds now) {
+  static const std::string sql = sql::insert_sql(sql::kIdentities);
   {
     auto stmt = conn.prepare(sql);
-    sqlite::bind_identity(stmt, identity);
+    sql::bind_identity(stmt, identity);
     if (!stmt.execute_unless_duplicate()) return false;
   }
   if (identity.unionid.empty()) return true;
@@ -76,8 +76,7 @@ bool insert_identity(sqlite::Connection& conn, const Identity& identity, UnixSec
 //    the two cannot both be right;
 //  - unionid_owners: another user owns the unionid through another app. Linking it here would
 //    make one person two users; the caller's transaction rolls back, session included.
-bool attach_unionid(sqlite::Connection& conn, const UnionidAttachment& attachment,
-                    UnixSeconds now) {
+bool attach_unionid(sql::Connection& conn, const UnionidAttachment& attachment, UnixSeconds now) {
   {
     auto stmt = conn.prepare(
         "UPDATE identities SET unionid = ?1 WHERE provider = ?2 AND provider_app_id = ?3 "
@@ -93,8 +92,8 @@ bool attach_unionid(sqlite::Connection& conn, const UnionidAttachment& attachmen
 // Records that the user logged in from `device`: first_seen_at on the first login from it,
 // last_seen_at on every one. The upsert reads the same in PostgreSQL, and the primary key settles
 // two logins from one new device at once (one inserts, the other updates).
-void remember_device(sqlite::Connection& conn, const KnownDevice& device, UnixSeconds now) {
-  static const std::string sql = sqlite::insert_sql(sqlite::kUserDevices) +
+void remember_device(sql::Connection& conn, const KnownDevice& device, UnixSeconds now) {
+  static const std::string sql = sql::insert_sql(sql::kUserDevices) +
                                  " ON CONFLICT (user_id, device_fingerprint) DO UPDATE SET "
                                  "last_seen_at = excluded.last_seen_at";
   auto stmt = conn.prepare(sql);
@@ -104,7 +103,7 @@ void remember_device(sqlite::Connection& conn, const KnownDevice& device, UnixSe
 
 }  // namespace
 
-CommitResult SqliteStore::commit_login(const LoginCommit& commit) {
+CommitResult SqlStore::commit_login(const LoginCommit& commit) {
   if (commit.new_identity && commit.new_identity->user_id.empty()) {
     throw StoreError("store: commit_login: new_identity has no user_id");
   }
@@ -114,9 +113,9 @@ CommitResult SqliteStore::commit_login(const LoginCommit& commit) {
       (commit.attach_unionid->unionid.empty() || commit.attach_unionid->user_id.empty())) {
     throw StoreError("store: commit_login: attach_unionid has no unionid or no user_id");
   }
-  auto conn = pool_.acquire();
+  auto conn = pool_->acquire();
   // Every early return and every exception below leaves through tx's destructor: ROLLBACK.
-  sqlite::Transaction tx(*conn);
+  sql::Transaction tx(*conn);
 
   // The code first: a wrong, spent or revoked code must fail as such (kCodeNotUsable) even when the
   // flow is also spent, and it is the cheaper check.
@@ -138,15 +137,15 @@ CommitResult SqliteStore::commit_login(const LoginCommit& commit) {
   // A duplicate session or flow id means a broken random generator, not a user-facing conflict:
   // execute() throws.
   if (commit.session) {
-    static const std::string sql = sqlite::insert_sql(sqlite::kSessions);
+    static const std::string sql = sql::insert_sql(sql::kSessions);
     auto stmt = conn->prepare(sql);
-    sqlite::bind_session(stmt, *commit.session);
+    sql::bind_session(stmt, *commit.session);
     stmt.execute();
   }
   if (commit.new_flow) {
-    static const std::string sql = sqlite::insert_sql(sqlite::kFlowStates);
+    static const std::string sql = sql::insert_sql(sql::kFlowStates);
     auto stmt = conn->prepare(sql);
-    sqlite::bind_flow_state(stmt, *commit.new_flow);
+    sql::bind_flow_state(stmt, *commit.new_flow);
     stmt.execute();
   }
   // Last, after the user this commit may create. An empty fingerprint is skipped: it is the same

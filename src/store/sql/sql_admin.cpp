@@ -1,19 +1,19 @@
-// The SqliteStore methods behind the admin API: audit queries, admin tokens, and the operator's
+// The SqlStore methods behind the admin API: audit queries, admin tokens, and the operator's
 // user, identity and assignment edits.
 #include <utility>
 
-#include "store/sqlite/rows.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/rows.hpp"
+#include "store/sql/sql_store.hpp"
 
 namespace ciamd {
 namespace {
 
-using sqlite::Connection;
-using sqlite::Statement;
+using sql::Connection;
+using sql::Statement;
 
 // admin_tokens is read and written only here, so its mapping lives here rather than in rows.hpp.
-constexpr sqlite::Table kAdminTokens{"admin_tokens",
-                                     "id, name, token_hash, created_at, expires_at, revoked_at"};
+constexpr sql::Table kAdminTokens{"admin_tokens",
+                                  "id, name, token_hash, created_at, expires_at, revoked_at"};
 
 void bind_admin_token(Statement& stmt, const AdminToken& token) {
   stmt.bind_all(token.id, token.name, token.token_hash, token.created_at, token.expires_at,
@@ -71,17 +71,17 @@ std::string audit_query_sql(const AuditQuery& query) {
   add(!query.outcome.empty(), "outcome =");
   add(query.from != 0, "at >=");
   add(query.to != 0, "at <");
-  return sqlite::audit_select_sql(where + " ORDER BY id LIMIT ?" + std::to_string(index + 1));
+  return sql::audit_select_sql(where + " ORDER BY id LIMIT ?" + std::to_string(index + 1));
 }
 
 }  // namespace
 
 // --- Audit -------------------------------------------------------------------------------------
 
-std::vector<AuditEvent> SqliteStore::query_audit_events(const AuditQuery& query) {
+std::vector<AuditEvent> SqlStore::query_audit_events(const AuditQuery& query) {
   // SQLite reads a negative LIMIT as "no limit"; the caller asked for a bound.
   if (query.limit < 1) return {};
-  auto conn = pool_.acquire();
+  auto conn = pool_->acquire();
   auto stmt = conn->prepare(audit_query_sql(query));
   // Bound in the order audit_query_sql numbers them.
   int index = 0;
@@ -93,14 +93,14 @@ std::vector<AuditEvent> SqliteStore::query_audit_events(const AuditQuery& query)
   if (query.from != 0) stmt.bind(++index, query.from);
   if (query.to != 0) stmt.bind(++index, query.to);
   stmt.bind(++index, query.limit);
-  return read_all(stmt, sqlite::read_audit_event);
+  return read_all(stmt, sql::read_audit_event);
 }
 
 // --- Admin tokens ------------------------------------------------------------------------------
 
-void SqliteStore::insert_admin_token(const AdminToken& token) {
-  static const std::string sql = sqlite::insert_sql(kAdminTokens);
-  auto conn = pool_.acquire();
+void SqlStore::insert_admin_token(const AdminToken& token) {
+  static const std::string sql = sql::insert_sql(kAdminTokens);
+  auto conn = pool_->acquire();
   auto stmt = conn->prepare(sql);
   bind_admin_token(stmt, token);
   // The caller checks the name first; a duplicate here is a race with another creation (or a
@@ -110,63 +110,63 @@ void SqliteStore::insert_admin_token(const AdminToken& token) {
   }
 }
 
-std::optional<AdminToken> SqliteStore::find_admin_token_by_hash(std::string_view token_hash) {
-  static const std::string sql = sqlite::select_sql(kAdminTokens, "WHERE token_hash = ?1");
-  auto conn = pool_.acquire();
+std::optional<AdminToken> SqlStore::find_admin_token_by_hash(std::string_view token_hash) {
+  static const std::string sql = sql::select_sql(kAdminTokens, "WHERE token_hash = ?1");
+  auto conn = pool_->acquire();
   auto stmt = conn->prepare(sql);
   stmt.bind_all(token_hash);
   if (!stmt.step()) return std::nullopt;
   return read_admin_token(stmt);
 }
 
-std::vector<AdminToken> SqliteStore::list_admin_tokens() {
-  static const std::string sql = sqlite::select_sql(kAdminTokens, "ORDER BY created_at, name");
-  auto conn = pool_.acquire();
+std::vector<AdminToken> SqlStore::list_admin_tokens() {
+  static const std::string sql = sql::select_sql(kAdminTokens, "ORDER BY created_at, name");
+  auto conn = pool_->acquire();
   auto stmt = conn->prepare(sql);
   return read_all(stmt, read_admin_token);
 }
 
-bool SqliteStore::revoke_admin_token(std::string_view id, UnixSeconds now) {
+bool SqlStore::revoke_admin_token(std::string_view id, UnixSeconds now) {
   // revoked_at = 0 means "not revoked": revoking at time 0 would report success and leave the
   // token usable.
   if (now <= 0) throw StoreError("store: revoke_admin_token: now must be positive");
-  auto conn = pool_.acquire();
+  auto conn = pool_->acquire();
   return execute(*conn, "UPDATE admin_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0",
                  id, now) > 0;
 }
 
 // --- Users -------------------------------------------------------------------------------------
 
-std::vector<User> SqliteStore::find_users(std::string_view term, std::string_view after_id,
-                                          int limit) {
+std::vector<User> SqlStore::find_users(std::string_view term, std::string_view after_id,
+                                       int limit) {
   // Exact matches only, each through an index (primary key, username's UNIQUE, the partial
   // mobile and email indexes). "" never matches a mobile or email: those are NULL when absent.
   static const std::string all_sql =
-      sqlite::select_sql(sqlite::kUsers, "WHERE id > ?1 ORDER BY id LIMIT ?2");
-  static const std::string term_sql = sqlite::select_sql(
-      sqlite::kUsers,
-      "WHERE (id = ?1 OR username = ?1 OR mobile = ?1 OR email = ?1) AND id > ?2 "
-      "ORDER BY id LIMIT ?3");
+      sql::select_sql(sql::kUsers, "WHERE id > ?1 ORDER BY id LIMIT ?2");
+  static const std::string term_sql =
+      sql::select_sql(sql::kUsers,
+                      "WHERE (id = ?1 OR username = ?1 OR mobile = ?1 OR email = ?1) AND id > ?2 "
+                      "ORDER BY id LIMIT ?3");
   if (limit < 1) return {};  // a negative LIMIT is no limit to SQLite
-  auto conn = pool_.acquire();
+  auto conn = pool_->acquire();
   if (term.empty()) {
     auto stmt = conn->prepare(all_sql);
     stmt.bind_all(after_id, limit);
-    return read_all(stmt, sqlite::read_user);
+    return read_all(stmt, sql::read_user);
   }
   auto stmt = conn->prepare(term_sql);
   stmt.bind_all(term, after_id, limit);
-  return read_all(stmt, sqlite::read_user);
+  return read_all(stmt, sql::read_user);
 }
 
-CommitResult SqliteStore::update_user(const User& user) {
+CommitResult SqlStore::update_user(const User& user) {
   // username, status and created_at are not the operator's to edit here (status has
   // set_user_status, which revokes sessions with it).
-  auto conn = pool_.acquire();
+  auto conn = pool_->acquire();
   auto stmt = conn->prepare(
       "UPDATE users SET name = ?2, mobile = ?3, email = ?4, updated_at = ?5 WHERE id = ?1");
-  stmt.bind_all(user.id, user.name, sqlite::NullIfEmpty{user.mobile},
-                sqlite::NullIfEmpty{user.email}, user.updated_at);
+  stmt.bind_all(user.id, user.name, sql::NullIfEmpty{user.mobile}, sql::NullIfEmpty{user.email},
+                user.updated_at);
   // The only UNIQUE keys this statement can break are users_mobile_key and users_email_key.
   const std::optional<int> changed = stmt.execute_unless_duplicate();
   if (!changed) return CommitResult::kUserConflict;
@@ -175,7 +175,7 @@ CommitResult SqliteStore::update_user(const User& user) {
   return *changed == 1 ? CommitResult::kOk : CommitResult::kUserConflict;
 }
 
-bool SqliteStore::delete_user(std::string_view user_id) {
+bool SqlStore::delete_user(std::string_view user_id) {
   // Children before the user, grandchildren before children: foreign keys are enforced (and
   // immediate), so each DELETE must leave no row pointing at one it removes. audit_events has no
   // foreign keys and keeps its rows: user ids are minted from the time and random bits
@@ -193,8 +193,8 @@ bool SqliteStore::delete_user(std::string_view user_id) {
       "DELETE FROM unionid_owners WHERE user_id = ?1",
       "DELETE FROM identities WHERE user_id = ?1",
   };
-  auto conn = pool_.acquire();
-  sqlite::Transaction tx(*conn);
+  auto conn = pool_->acquire();
+  sql::Transaction tx(*conn);
   for (const std::string& sql : statements) execute(*conn, sql, user_id);
   // Last, so that an unknown user is found without a read of its own; the deletes above then
   // removed nothing, and the rollback undoes nothing.
@@ -205,10 +205,10 @@ bool SqliteStore::delete_user(std::string_view user_id) {
 
 // --- Identities --------------------------------------------------------------------------------
 
-bool SqliteStore::unlink_identity(std::string_view provider, std::string_view provider_app_id,
-                                  std::string_view subject) {
-  auto conn = pool_.acquire();
-  sqlite::Transaction tx(*conn);
+bool SqlStore::unlink_identity(std::string_view provider, std::string_view provider_app_id,
+                               std::string_view subject) {
+  auto conn = pool_->acquire();
+  sql::Transaction tx(*conn);
   std::string unionid;
   {
     // RETURNING reads the unionid of the very row deleted, inside the write transaction.
@@ -236,14 +236,14 @@ bool SqliteStore::unlink_identity(std::string_view provider, std::string_view pr
 
 // --- Assignments -------------------------------------------------------------------------------
 
-bool SqliteStore::unassign_user(std::string_view client_id, std::string_view user_id) {
-  auto conn = pool_.acquire();
+bool SqlStore::unassign_user(std::string_view client_id, std::string_view user_id) {
+  auto conn = pool_->acquire();
   return execute(*conn, "DELETE FROM app_assignments WHERE client_id = ?1 AND user_id = ?2",
                  client_id, user_id) > 0;
 }
 
-std::vector<std::string> SqliteStore::assigned_users(std::string_view client_id) {
-  auto conn = pool_.acquire();
+std::vector<std::string> SqlStore::assigned_users(std::string_view client_id) {
+  auto conn = pool_->acquire();
   auto stmt =
       conn->prepare("SELECT user_id FROM app_assignments WHERE client_id = ?1 ORDER BY user_id");
   stmt.bind_all(client_id);
