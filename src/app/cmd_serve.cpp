@@ -18,7 +18,9 @@
 #include "app/notify_wiring.hpp"
 #include "flows/app_directory.hpp"
 #include "flows/audit.hpp"
+#include "flows/ids.hpp"
 #include "flows/purge.hpp"
+#include "flows/shared_server_token.hpp"
 #include "flows/signing_keys.hpp"
 #include "flows/verification.hpp"
 #include "idp/server_token.hpp"
@@ -160,7 +162,10 @@ void serve(const std::string& config_path, const std::string& ready_file) {
   HttpClient client(runtime, std::move(upstream));
   WechatOpenConnector wechat(client, cfg.upstream.wechat_base_url);
   StableTokenClient stable_tokens(client, cfg.upstream.wechat_base_url, system_now);
-  LocalServerTokenCache server_tokens(stable_tokens, system_now);
+  // Through the database on every backend: nodes sharing one ask WeChat once per token between
+  // them, and a single node only pays a row read per token refresh (one code path either way).
+  SharedTokenSource shared_tokens(stable_tokens, *ctx.store, pool, system_now, node_id());
+  LocalServerTokenCache server_tokens(shared_tokens, system_now);
   WechatMiniConnector wechat_mini(client, cfg.upstream.wechat_base_url, server_tokens);
   WeiboConnector weibo(client, cfg.upstream.weibo_base_url);
   NotifySenders senders = build_senders(cfg, client);

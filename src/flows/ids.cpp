@@ -37,4 +37,9 @@ std::string new_client_id() {
   return crypto::random_alnum(32);
 }
 
+const std::string& node_id() {
+  static const std::string id = crypto::random_hex(8);
+  return id;
+}
+
 }  // namespace ciamd

@@ -17,4 +17,8 @@ std::string new_username(std::string_view prefix);
 // A client id: 32 random [A-Za-z0-9], like the customer's examples.
 std::string new_client_id();
 
+// This process among the nodes sharing a database: 16 random hex chars, drawn once per process
+// (a restarted node is a new one). Names the holder of a lease (Store::acquire_lease) in logs.
+const std::string& node_id();
+
 }  // namespace ciamd

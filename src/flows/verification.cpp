@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <exception>
+#include <optional>
 
+#include "flows/ids.hpp"
 #include "net/runtime.hpp"
 #include "tokens/crypto.hpp"
 
@@ -17,6 +20,10 @@ constexpr std::uint32_t kCodeSpace = 1'000'000;
 // The largest multiple of 10^6 that fits 32 bits: values at or above it are redrawn, so every
 // code is equally likely.
 constexpr std::uint32_t kUniformBound = 4'294'000'000U;
+// How long a send may hold its target's lease: the longest delivery the default settings allow
+// (a webhook: 3 attempts of 3 s connect + 5 s request, plus backoffs, about 25 s; SMTP: 10 s)
+// with room to spare. A node that crashes mid-send holds its targets no longer than this.
+constexpr UnixSeconds kSendLeaseTtl = 60;
 
 struct PurposeName {
   CodePurpose purpose;
@@ -118,28 +125,6 @@ std::optional<std::string> normalize_email(std::string_view input) {
   return email;
 }
 
-class Verification::InFlight {
- public:
-  InFlight(const Verification& owner, std::string target)
-      : owner_(owner), target_(std::move(target)) {
-    std::lock_guard lock(owner_.in_flight_mutex_);
-    claimed_ = owner_.in_flight_.insert(target_).second;
-  }
-  ~InFlight() {
-    if (!claimed_) return;
-    std::lock_guard lock(owner_.in_flight_mutex_);
-    owner_.in_flight_.erase(target_);
-  }
-  InFlight(const InFlight&) = delete;
-  InFlight& operator=(const InFlight&) = delete;
-  bool claimed() const { return claimed_; }
-
- private:
-  const Verification& owner_;
-  std::string target_;
-  bool claimed_ = false;
-};
-
 Verification::Verification(const FlowServices& services, VerificationSettings settings,
                            std::string code_key, Sender* sms, Sender* email)
     : services_(services),
@@ -206,10 +191,40 @@ Task<Status> Verification::send(const FlowState& flow, CodePurpose purpose, std:
                            ? "no SMS sender configured ([notify] sms)"
                            : "no email sender configured ([notify] email)"};
   }
-  const InFlight claim(*this, target);
-  if (!claim.claimed()) {
-    co_return ApiError{ErrorCode::kTooManyRequests, "a send to this target is under way"};
+  // Taken before the limit checks, so that concurrent sends (on any node) cannot all pass them
+  // before the first one is recorded. The holder is this request alone: a second send from this
+  // very node is refused as well.
+  const std::string lease = "send/" + target;
+  const std::string holder = node_id() + "/" + crypto::random_hex(8);
+  const UnixSeconds now = services_.clock();
+  const bool held = co_await services_.pool.run([this, &lease, &holder, now] {
+    return services_.store.acquire_lease(lease, holder, now, now + kSendLeaseTtl);
+  });
+  if (!held) co_return ApiError{ErrorCode::kTooManyRequests, "a send to this target is under way"};
+
+  // Released on every way out, an exception included; a handler cannot co_await, so the
+  // exception is carried past the release.
+  std::exception_ptr thrown;
+  std::optional<Status> result;
+  try {
+    result.emplace(co_await send_leased(flow, purpose, target, lang, device, *sender));
+  } catch (...) {
+    thrown = std::current_exception();
   }
+  try {
+    co_await services_.pool.run(
+        [this, &lease, &holder] { services_.store.release_lease(lease, holder); });
+  } catch (const StoreError& e) {
+    // The send itself is settled; the lease expires kSendLeaseTtl after it was taken.
+    spdlog::warn("could not release the lease {}: {}", lease, e.what());
+  }
+  if (thrown) std::rethrow_exception(thrown);
+  co_return std::move(*result);
+}
+
+Task<Status> Verification::send_leased(const FlowState& flow, CodePurpose purpose,
+                                       const std::string& target, Language lang,
+                                       const DeviceContext& device, Sender& sender) const {
   const UnixSeconds now = services_.clock();
   const std::string peer = device.peer_address;
   Status allowed = co_await services_.pool.run(
@@ -221,7 +236,7 @@ Task<Status> Verification::send(const FlowState& flow, CodePurpose purpose, std:
   note.request_id = device.request_id;
   // Delivered first, stored after: an undelivered code never exists (and leaves the previous
   // code of the target usable), and a failed delivery changes nothing the limits count.
-  Status sent = co_await sender->deliver(note);
+  Status sent = co_await sender.deliver(note);
   if (!sent) co_return sent.error();
 
   const UnixSeconds at = services_.clock();

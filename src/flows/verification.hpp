@@ -1,6 +1,9 @@
 // flows/verification: verification codes for a flow (API.md "Verification codes").
 //
-// send():   rate limits (same target within resend_interval; daily caps per target and per TCP
+// send():   one send per target at a time, across every node sharing the database: the lease
+//           "send/<target>" (Store::acquire_lease) is held from before the limit checks until the
+//           code is stored or the send failed; a second send meanwhile is 429 COMMON.0429. Then
+//           rate limits (same target within resend_interval; daily caps per target and per TCP
 //           peer address, never X-device-ip) -> 429 COMMON.0429; then a 6-digit code from the
 //           CSPRNG (uniform) is delivered through the channel's Sender. A failure (or no sender
 //           configured) is CAPTCHA.0006 and writes nothing: the code is never stored (so it can
@@ -19,9 +22,7 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 
@@ -93,20 +94,16 @@ class Verification {
   const VerificationSettings& settings() const { return settings_; }
 
  private:
+  // send() once the target's lease is held (and the sender is known).
+  Task<Status> send_leased(const FlowState& flow, CodePurpose purpose, const std::string& target,
+                           Language lang, const DeviceContext& device, Sender& sender) const;
   Status check_limits_blocking(const std::string& target, const std::string& peer,
                                UnixSeconds now) const;
   Notification message(CodePurpose purpose, const std::string& target, const std::string& code,
                        Language lang) const;
 
-  class InFlight;  // RAII claim on a target while its send runs
-
   const FlowServices& services_;
   VerificationSettings settings_;
-  // Targets with a send under way in this process: a concurrent send for one of them is 429, so
-  // parallel requests cannot all pass the limit check before the first one is recorded. (Several
-  // server processes on one database can still race here; the daily caps bound the damage.)
-  mutable std::mutex in_flight_mutex_;
-  mutable std::set<std::string> in_flight_;
   std::string key_;
   Sender* sms_;
   Sender* email_;

@@ -40,6 +40,10 @@ bool valid_at(const ServerToken& token, UnixSeconds now) {
 
 }  // namespace
 
+UnixSeconds server_token_refresh_margin(UnixSeconds lifetime) {
+  return std::min(kMaxRefreshMargin, std::max<UnixSeconds>(lifetime, 0) / 2);
+}
+
 StableTokenClient::StableTokenClient(HttpClient& client, std::string base_url, Clock clock)
     : client_(client), base_url_(std::move(base_url)), clock_(std::move(clock)) {}
 
@@ -82,7 +86,7 @@ struct LocalServerTokenCache::Flight {
   std::optional<Result<ServerToken>> result;  // written before done.set(), read after wait()
 };
 
-LocalServerTokenCache::LocalServerTokenCache(StableTokenClient& source, Clock clock)
+LocalServerTokenCache::LocalServerTokenCache(ServerTokenSource& source, Clock clock)
     : source_(source), clock_(std::move(clock)) {}
 
 LocalServerTokenCache::~LocalServerTokenCache() = default;
@@ -123,7 +127,7 @@ LocalServerTokenCache::Plan LocalServerTokenCache::plan_token(const std::string&
   Entry& entry = entries_[appid];
   Plan plan;
   if (valid_at(entry.current, now)) {
-    const UnixSeconds margin = std::min(kMaxRefreshMargin, entry.lifetime / 2);
+    const UnixSeconds margin = server_token_refresh_margin(entry.lifetime);
     // Fresh, or another caller is already refreshing it: the token in hand is good enough.
     if (now < entry.current.expires_at - margin || entry.in_flight) {
       plan.answer = entry.current.value;

@@ -3,11 +3,12 @@
 //
 // StableTokenClient speaks cgi-bin/stable_token (POST JSON, never the classic cgi-bin/token, which
 // invalidates the token every other caller of the appid holds). ServerTokenCache is what callers
-// use; LocalServerTokenCache keeps tokens in this process, and a shared implementation (several
-// nodes, one database) can replace it without touching the callers.
+// use; LocalServerTokenCache keeps tokens in this process and fetches them from a
+// ServerTokenSource: StableTokenClient itself, or a source that shares one token between the
+// nodes of a deployment (flows/shared_server_token.hpp) without the callers knowing.
 //
 //   StableTokenClient stable(client, "https://api.weixin.qq.com", system_now);
-//   LocalServerTokenCache tokens(stable, system_now);
+//   LocalServerTokenCache tokens(stable, system_now);   // or (shared_source, system_now)
 //   Result<std::string> t = co_await tokens.token(app.miniprogram);
 //   ... the API answers 40001 / 42001 / 40014 for *t:
 //   Result<std::string> fresh = co_await tokens.replace(app.miniprogram, *t);   // retry once
@@ -34,17 +35,30 @@ struct ServerToken {
   UnixSeconds expires_at = 0;  // fetched_at + expires_in
 };
 
+// How long before its expiry a token is replaced: min(300 s, half its lifetime), so a token is
+// replaced well before WeChat stops accepting it, and a short-lived one (tests) is not refreshed on
+// every call. The one rule every cache of server tokens follows.
+UnixSeconds server_token_refresh_margin(UnixSeconds lifetime);
+
+// Where LocalServerTokenCache gets a token from. fetch() has the contract of
+// StableTokenClient::fetch below; an implementation may answer a token another party fetched, as
+// long as it is WeChat's current one.
+class ServerTokenSource {
+ public:
+  virtual ~ServerTokenSource() = default;
+  virtual Task<Result<ServerToken>> fetch(const WechatCredentials& app, bool force_refresh) = 0;
+};
+
 // One call to cgi-bin/stable_token. Every failure (transport, HTTP status, junk, any errcode:
 // -1, 40013, 40125, 40164, 45009, 45011, ...) is kSystemBusy with the errcode in `detail`; the
 // secret never appears in a detail or a log line.
-class StableTokenClient {
+class StableTokenClient : public ServerTokenSource {
  public:
   StableTokenClient(HttpClient& client, std::string base_url, Clock clock);
-  virtual ~StableTokenClient() = default;
 
   // force_refresh=false is the normal mode: WeChat answers the current token while it is valid.
   // force_refresh=true invalidates it (WeChat allows 20 a day, 30 s apart): a last resort.
-  virtual Task<Result<ServerToken>> fetch(const WechatCredentials& app, bool force_refresh);
+  Task<Result<ServerToken>> fetch(const WechatCredentials& app, bool force_refresh) override;
 
  private:
   HttpClient& client_;
@@ -71,9 +85,8 @@ class ServerTokenCache {
 
 class LocalServerTokenCache final : public ServerTokenCache {
  public:
-  // Refresh margin: min(300 s, half the token's lifetime), so a token is replaced well before
-  // WeChat stops accepting it, and a short-lived one (tests) is not refreshed on every call.
-  LocalServerTokenCache(StableTokenClient& source, Clock clock);
+  // Refreshes a token server_token_refresh_margin() before it expires.
+  LocalServerTokenCache(ServerTokenSource& source, Clock clock);
   ~LocalServerTokenCache() override;
 
   Task<Result<std::string>> token(const WechatCredentials& app) override;
@@ -110,7 +123,7 @@ class LocalServerTokenCache final : public ServerTokenCache {
   void land(const std::string& appid, Flight& flight, const Result<ServerToken>& result,
             UnixSeconds started);
 
-  StableTokenClient& source_;
+  ServerTokenSource& source_;
   Clock clock_;
   std::mutex mu_;
   std::map<std::string, Entry, std::less<>> entries_;  // by appid

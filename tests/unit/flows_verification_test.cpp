@@ -2,10 +2,15 @@
 // delivered through a real OutboxSender, against a real SQLite store.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <memory>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "flows_verify_support.hpp"
+#include "net/async_event.hpp"
 #include "tokens/crypto.hpp"
 
 namespace ciamd {
@@ -163,6 +168,57 @@ TEST_F(VerificationTest, ConcurrentSendsToOneTargetDeliverOneCode) {
   }
   EXPECT_EQ(sent, 1);
   EXPECT_EQ(outbox_lines(), 1);
+}
+
+// A sender that holds every delivery until the test opens it: a send stays under way meanwhile.
+class GatedSender final : public Sender {
+ public:
+  Task<Status> deliver(const Notification&) override {
+    ++arrived;
+    co_await gate->wait();
+    co_return Done{};
+  }
+  std::shared_ptr<AsyncEvent> gate = std::make_shared<AsyncEvent>();
+  std::atomic<int> arrived{0};
+};
+
+// Two nodes on one database: two Verification objects over one store.
+TEST_F(VerificationTest, ASendUnderWayOnAnotherNodeIsRefused) {
+  GatedSender gated;
+  const Verification node_a(services_, settings_, sealer_.derive_key("verification-code"), &gated,
+                            &gated);
+  OutboxSender outbox(outbox_path_);
+  const Verification node_b(services_, settings_, sealer_.derive_key("verification-code"), &outbox,
+                            &outbox);
+  auto first =
+      spawn(node_a.send(flow_, CodePurpose::kRegisterSms, kPhone, Language::kEnglish, device_));
+  while (gated.arrived.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  Status second =
+      await(node_b.send(flow_, CodePurpose::kRegisterSms, kPhone, Language::kEnglish, device_));
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kTooManyRequests);
+  EXPECT_EQ(second.error().detail, "a send to this target is under way");
+  // Another target is not held back.
+  EXPECT_TRUE(await(node_b.send(flow_, CodePurpose::kRegisterSms, "+8613800000000",
+                                Language::kEnglish, device_)));
+
+  gated.gate->set();
+  EXPECT_TRUE(*first.get());
+  EXPECT_TRUE(store_->find_live_code(flow_.id, "REGISTER_SMS", kPhone, now_.load()));
+  // Released once the code was stored.
+  EXPECT_TRUE(
+      store_->acquire_lease(std::string("send/") + kPhone, "probe", now_.load(), now_.load() + 1));
+}
+
+TEST_F(VerificationTest, ASendLeaseLeftByACrashedNodeExpires) {
+  ASSERT_TRUE(store_->acquire_lease(std::string("send/") + kPhone, "crashed-node", now_.load(),
+                                    now_.load() + 60));
+  Status held = send(flow_, CodePurpose::kRegisterSms, kPhone);
+  ASSERT_FALSE(held);
+  EXPECT_EQ(held.error().code, ErrorCode::kTooManyRequests);
+  now_ += 60;
+  EXPECT_TRUE(send(flow_, CodePurpose::kRegisterSms, kPhone));
 }
 
 TEST_F(VerificationTest, DailyCapPerTarget) {
