@@ -21,5 +21,13 @@ export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 build_dir=${CIAMD_TEST_BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DCIAMD_BUILD_TESTS=ON >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
+
+# ctest runs every integration test twice, on SQLite and on PostgreSQL; the PostgreSQL run uses a
+# throwaway cluster in $build_dir/pg-cluster that ctest's `postgres` fixture starts and stops. A run
+# interrupted before the fixture's cleanup would leave that server running, so stop it on any exit
+# (start also stops a leftover one first).
+pg_cluster_dir="$(cd "$build_dir" && pwd)/pg-cluster"
+pg_cluster="$PWD/scripts/pg-cluster.sh"
+trap '"$pg_cluster" stop "$pg_cluster_dir" || true' EXIT
 cd "$build_dir"
 ctest --output-on-failure --no-tests=error -j"$(nproc)"

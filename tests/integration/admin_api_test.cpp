@@ -162,21 +162,21 @@ TEST_F(AdminApi, UsersAreFoundChangedDisabledAndDeletedKeepingTheAuditTrail) {
   const RunResult show = env().cli({"user", "show", user, "--json"});
   EXPECT_EQ(string_at(parse_json(show.out, "user").as_object(), "status"), "disabled");
 
-  const std::int64_t audit_rows = query_int(
-      env().db_path(), "SELECT COUNT(*) FROM audit_events WHERE user_id = '" + user + "'");
+  const std::int64_t audit_rows =
+      query_int(env().db(), "SELECT COUNT(*) FROM audit_events WHERE user_id = '" + user + "'");
   EXPECT_EQ(call("DELETE", "/admin/v1/users/" + user).status, 204);
   EXPECT_TRUE(
       is_admin_error(call("GET", "/admin/v1/users/" + user), 404, "IDAAS.ADMIN.RESOURCE.0404"));
   for (const char* table : {"identities", "sessions", "users"}) {
     const std::string column = std::string(table) == "users" ? "id" : "user_id";
-    EXPECT_EQ(query_int(env().db_path(), "SELECT COUNT(*) FROM " + std::string(table) + " WHERE " +
-                                             column + " = '" + user + "'"),
+    EXPECT_EQ(query_int(env().db(), "SELECT COUNT(*) FROM " + std::string(table) + " WHERE " +
+                                        column + " = '" + user + "'"),
               0)
         << table;
   }
-  EXPECT_GE(query_int(env().db_path(),
-                      "SELECT COUNT(*) FROM audit_events WHERE user_id = '" + user + "'"),
-            audit_rows);
+  EXPECT_GE(
+      query_int(env().db(), "SELECT COUNT(*) FROM audit_events WHERE user_id = '" + user + "'"),
+      audit_rows);
 }
 
 TEST_F(AdminApi, CreatedUsersConflictOnTakenPhonesAndSessionsAreRevoked) {

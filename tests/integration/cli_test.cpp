@@ -226,9 +226,9 @@ TEST_F(Cli, ConfigMayComeBeforeTheSubcommand) {
 }
 
 TEST_F(Cli, EnvironmentOverridesTheConfigFile) {
-  // CIAMD_DATABASE_URL points the same config at another, empty database.
-  const auto other = env().dir() / "other.db";
-  const EnvVars vars{{"CIAMD_DATABASE_URL", "sqlite://" + other.string()}};
+  // CIAMD_DATABASE_URL points the same config at another, empty database of the same backend.
+  const TestDatabase other(env().dir(), "other.db");
+  const EnvVars vars{{"CIAMD_DATABASE_URL", other.location().url()}};
   const std::string cfg = env().config_path().string();
   ASSERT_EQ(run_to_completion({CIAMD_BIN, "migrate", "--config", cfg}, env().dir(),
                               std::chrono::seconds(60), vars)
@@ -238,7 +238,8 @@ TEST_F(Cli, EnvironmentOverridesTheConfigFile) {
                                         env().dir(), std::chrono::seconds(60), vars);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(parse_json(r.out), json::array{}) << r.out;
-  EXPECT_TRUE(std::filesystem::exists(other));
+  // The migration landed in the other database.
+  EXPECT_TRUE(count_rows(other.location()).contains("applications")) << other.location().url();
 }
 
 TEST_F(Cli, MissingConfigFileIsAnError) {

@@ -255,7 +255,7 @@ TEST_F(Drain, SigtermUnderLoadAnswersEveryRequestInFlightAndExitsZero) {
     for (int i = 0; i < kCodesPerThread; ++i) thread_codes.push_back(env().fresh_code());
   }
   const Headers login_headers = env().login_headers(client_id);
-  const std::int64_t audit_before = count_rows(env().db_path())["audit_events"];
+  const std::int64_t audit_before = count_rows(env().db())["audit_events"];
 
   const int port = env().port();
   std::atomic<bool> signalled{false};
@@ -325,7 +325,7 @@ TEST_F(Drain, SigtermUnderLoadAnswersEveryRequestInFlightAndExitsZero) {
   EXPECT_NE(log.find("draining"), std::string::npos) << log;
   EXPECT_NE(log.find("stopped: drained"), std::string::npos) << log;
   // The pool finished the audit writes of every answered login before the store closed.
-  EXPECT_EQ(count_rows(env().db_path())["audit_events"] - audit_before, tally.logins_answered);
+  EXPECT_EQ(count_rows(env().db())["audit_events"] - audit_before, tally.logins_answered);
 
   std::cout << "[drain] completed before SIGTERM " << tally.completed_before
             << ", in flight at SIGTERM and completed during the drain " << tally.completed_after

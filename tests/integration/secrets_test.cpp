@@ -134,8 +134,8 @@ class Secrets : public EnvSuite {
 
   // Every sealed value in the database, to show a refused rotation wrote nothing.
   std::vector<std::string> sealed_values() {
-    std::vector<std::string> all = table_cells(env().db_path(), "signing_keys");
-    for (std::string& cell : table_cells(env().db_path(), "applications")) all.push_back(cell);
+    std::vector<std::string> all = table_cells(env().db(), "signing_keys");
+    for (std::string& cell : table_cells(env().db(), "applications")) all.push_back(cell);
     return all;
   }
 
@@ -336,9 +336,9 @@ TEST_F(Secrets, NoSecretAppearsInAnyLogOrInTheDatabaseInClear) {
   const std::set<std::string> sealed{"wechat_secret_sealed", "miniprogram_secret_sealed",
                                      "sealed_private_key"};
   std::vector<std::pair<std::string, std::string>> columns;
-  for (const auto& [table, rows] : count_rows(env().db_path())) {
-    const std::vector<std::string> names = table_columns(env().db_path(), table);
-    const std::vector<std::string> cells = table_cells(env().db_path(), table);
+  for (const auto& [table, rows] : count_rows(env().db())) {
+    const std::vector<std::string> names = table_columns(env().db(), table);
+    const std::vector<std::string> cells = table_cells(env().db(), table);
     ASSERT_FALSE(names.empty()) << table;
     for (std::size_t i = 0; i < cells.size(); ++i) {
       const std::string& column = names[i % names.size()];

@@ -210,9 +210,8 @@ TEST_F(Sessions, OperatorRevokesOneSessionOrAllOfAUser) {
   const RunResult one = env().cli({"session", "revoke", one_id, "--json"});
   ASSERT_EQ(one.exit_code, 0) << one.err;
   EXPECT_EQ(string_at(parse_json(one.out, "revoke").as_object(), "state"), "revoked");
-  const std::int64_t live_before =
-      query_int(env().db_path(),
-                "SELECT COUNT(*) FROM sessions WHERE revoked = 0 AND user_id = '" + user + "'");
+  const std::int64_t live_before = query_int(
+      env().db(), "SELECT COUNT(*) FROM sessions WHERE revoked = 0 AND user_id = '" + user + "'");
   EXPECT_EQ(live_before, 3);
 
   const RunResult all = env().cli({"session", "revoke", "--user", user, "--json"});
@@ -299,8 +298,7 @@ TEST_F(Sessions, ExpiredFlowsArePurgedAndLiveOnesStay) {
   const std::string live_token = start_flow(env(), client, env().fresh_code());
   const std::string live_id = string_at(decode_jws_part(live_token, 1), "jti");
   auto flow_exists = [&](const std::string& id) {
-    return query_int(env().db_path(), "SELECT COUNT(*) FROM flow_states WHERE id = '" + id + "'") ==
-           1;
+    return query_int(env().db(), "SELECT COUNT(*) FROM flow_states WHERE id = '" + id + "'") == 1;
   };
   ASSERT_TRUE(flow_exists(old_id));
   // The old flow expires 10 s after it began; the purge runs every second.

@@ -153,13 +153,13 @@ TEST_F(TokensEndpoints, NoSecretIsStoredInClearOrLogged) {
   const std::string code = env().fresh_code();
   const HttpResult r = env().login_wechat(client, code);
   ASSERT_TRUE(is_success(r));
-  const auto signing = table_cells(env().db_path(), "signing_keys");
+  const auto signing = table_cells(env().db(), "signing_keys");
   ASSERT_FALSE(signing.empty()) << "no signing key stored";
   EXPECT_FALSE(contains(signing, "PRIVATE KEY")) << "a PEM private key is stored in clear";
-  EXPECT_FALSE(contains(table_cells(env().db_path(), "applications"), env().wechat_secret()))
+  EXPECT_FALSE(contains(table_cells(env().db(), "applications"), env().wechat_secret()))
       << "the WeChat app secret is stored in clear";
   const std::string session_token = string_at(parse_json(r.body).as_object(), "session_token");
-  EXPECT_FALSE(contains(table_cells(env().db_path(), "sessions"), session_token))
+  EXPECT_FALSE(contains(table_cells(env().db(), "sessions"), session_token))
       << "the session token is stored in clear";
   const std::string log = env().server_output();
   EXPECT_EQ(log.find(env().wechat_secret()), std::string::npos) << "the app secret was logged";

@@ -191,9 +191,9 @@ RowCounts db_state(Env& env) {
   RowCounts c = env.row_counts();
   c.erase("audit_events");
   c["flow_states.consumed"] =
-      query_int(env.db_path(), "SELECT COALESCE(SUM(consumed), 0) FROM flow_states");
+      query_int(env.db(), "SELECT COALESCE(SUM(consumed), 0) FROM flow_states");
   c["verification_codes.used"] =
-      query_int(env.db_path(), "SELECT COALESCE(SUM(used), 0) FROM verification_codes");
+      query_int(env.db(), "SELECT COALESCE(SUM(used), 0) FROM verification_codes");
   return c;
 }
 

@@ -92,6 +92,9 @@ Env::Env(EnvOptions options) : options_(std::move(options)), dir_("ciamd-it-") {
     wechat_secret_ = random_hex(16);
     miniprogram_ = {"wx" + random_hex(8), random_hex(16)};
     fingerprint_ = "fp-" + random_hex(6);
+    db_ = options_.postgres_server_url
+              ? std::make_unique<TestDatabase>(*options_.postgres_server_url)
+              : std::make_unique<TestDatabase>(dir(), "ciamd.db");
     sim_ = std::make_unique<IdpSim>(dir());
     sim_->add_wechat_app(wechat_appid_, wechat_secret_);
     sim_->add_wechat_app(miniprogram_.appid, miniprogram_.secret);
@@ -113,7 +116,7 @@ Env::Env(EnvOptions options) : options_(std::move(options)), dir_("ciamd-it-") {
     }
     barrier_client_ = create_app({.name = unique_name("audit-barrier")});
     start_server();
-    audit_expected_ = count_rows(db_path())["audit_events"];
+    audit_expected_ = count_rows(db())["audit_events"];
   } catch (...) {
     dir_.keep();  // the logs in there explain the failure
     throw;
@@ -131,6 +134,7 @@ ciamd::test_support::SmtpSink& Env::smtp() {
 }
 
 Env::~Env() {
+  for (const auto& node : extra_nodes_) node->stop();
   if (server_) server_->stop();
   if (sim_) sim_->process().stop();
 }
@@ -204,10 +208,10 @@ HttpResult Env::post_sdk(std::string_view path, const Headers& headers, std::str
 
 RowCounts Env::row_counts() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  RowCounts now = count_rows(db_path());
+  RowCounts now = count_rows(db());
   while (now["audit_events"] < audit_expected_ && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    now = count_rows(db_path());
+    now = count_rows(db());
   }
   audit_expected_ = now["audit_events"];
   return now;
@@ -226,7 +230,7 @@ RowCounts Env::settle_audit(const RowCounts& before, std::int64_t delta) {
   RowCounts now = row_counts();
   while (now["audit_events"] - barrier < want && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    now = count_rows(db_path());
+    now = count_rows(db());
   }
   now["audit_events"] -= barrier;
   return now;
@@ -251,6 +255,22 @@ int Env::stop_server() {
   return code;
 }
 
+namespace {
+
+// The ports a started `ciamd serve` wrote into its ready file.
+Env::NodePorts read_ports(const std::filesystem::path& ready, Process& server) {
+  const boost::json::object info = wait_for_ready_file(ready, server);
+  const boost::json::value* p = info.if_contains("port");
+  if (p == nullptr || !p->is_int64()) {
+    throw std::runtime_error("ciamd ready file has no numeric port: " + dump(info));
+  }
+  const boost::json::value* a = info.if_contains("admin_port");
+  return {static_cast<int>(p->as_int64()),
+          a != nullptr && a->is_int64() ? static_cast<int>(a->as_int64()) : 0};
+}
+
+}  // namespace
+
 void Env::start_server() {
   const auto ready = dir() / "ciamd.ready";
   std::filesystem::remove(ready);
@@ -258,14 +278,19 @@ void Env::start_server() {
       std::vector<std::string>{CIAMD_BIN, "serve", "--config", config_path().string(),
                                "--ready-file", ready.string()},
       dir(), "ciamd-" + std::to_string(++server_starts_));
-  const boost::json::object info = wait_for_ready_file(ready, *server_);
-  const boost::json::value* p = info.if_contains("port");
-  if (p == nullptr || !p->is_int64()) {
-    throw std::runtime_error("ciamd ready file has no numeric port: " + dump(info));
-  }
-  port_ = static_cast<int>(p->as_int64());
-  const boost::json::value* a = info.if_contains("admin_port");
-  admin_port_ = a != nullptr && a->is_int64() ? static_cast<int>(a->as_int64()) : 0;
+  first_node_ = read_ports(ready, *server_);
+  use_node(first_node_);
+}
+
+Env::NodePorts Env::start_node() {
+  const std::string name = "ciamd-node" + std::to_string(extra_nodes_.size() + 2);
+  const auto ready = dir() / (name + ".ready");
+  std::filesystem::remove(ready);
+  extra_nodes_.push_back(std::make_unique<Process>(
+      std::vector<std::string>{CIAMD_BIN, "serve", "--config", config_path().string(),
+                               "--ready-file", ready.string()},
+      dir(), name));
+  return read_ports(ready, *extra_nodes_.back());
 }
 
 const std::string& Env::admin_token() {
@@ -283,9 +308,14 @@ std::string Env::server_output() const {
   return read_file(server_->stdout_path()) + read_file(server_->stderr_path());
 }
 
+bool Env::server_running() {
+  return server_ && server_->running();
+}
+
 std::string Env::logs() {
   std::string out = "temp dir: " + dir().string() + "\n";
   if (server_) out += server_->log_tail();
+  for (const auto& node : extra_nodes_) out += node->log_tail();
   if (sim_) out += sim_->process().log_tail();
   return out;
 }

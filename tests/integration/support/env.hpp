@@ -1,7 +1,8 @@
 // Env: one complete system under test in its own temp dir: idp-sim (HTTP + HTTPS with a throwaway
-// CA), a ciamd config with a fresh master key, a migrated SQLite database and `ciamd serve`, plus
-// the helpers tests use to drive it. Tests create their own applications and WeChat users through
-// it, so several tests can share one Env and still be independent.
+// CA), a ciamd config with a fresh master key, a migrated database of its own (an SQLite file, or a
+// PostgreSQL database on the test cluster when CIAMD_TEST_DATABASE=postgres: see TestDatabase) and
+// `ciamd serve`, plus the helpers tests use to drive it. Tests create their own applications and
+// WeChat users through it, so several tests can share one Env and still be independent.
 //
 //   Env env;
 //   std::string client = env.create_app({.unbound = "auto_create"});
@@ -25,6 +26,7 @@
 #include "integration/support/process.hpp"
 #include "integration/support/sim.hpp"
 #include "integration/support/temp_dir.hpp"
+#include "integration/support/test_database.hpp"
 
 namespace ciamd::test_support {
 class SmtpSink;
@@ -126,6 +128,10 @@ struct EnvOptions {
   std::int64_t key_reload_interval = 1;
   std::int64_t purge_interval = 300;  // [maintenance]
   std::string log_format = "text";    // [log] format: "text" or "json"
+  // The PostgreSQL cluster (its maintenance database's URL) on which the Env creates its database,
+  // whatever CIAMD_TEST_DATABASE says; unset: the backend under test, on the shared cluster. For
+  // tests that stop or restart their own cluster (see PgCluster), which the shared one must not be.
+  std::optional<std::string> postgres_server_url{};
 };
 
 // "prefix-<pid>-<n>": unique across parallel test processes and within one.
@@ -140,7 +146,8 @@ class Env {
   Env& operator=(const Env&) = delete;
 
   const std::filesystem::path& dir() const { return dir_.path(); }
-  std::filesystem::path db_path() const { return dir() / "ciamd.db"; }
+  // The server's database, for db_reader's peeks (either backend).
+  const DbLocation& db() const { return db_->location(); }
   std::filesystem::path config_path() const { return dir() / "ciamd.toml"; }
   IdpSim& sim() { return *sim_; }
   int port() const { return port_; }
@@ -234,8 +241,25 @@ class Env {
   int stop_server();
   void start_server();
 
+  // Several nodes of one deployment. start_node() starts another `ciamd serve` on the same
+  // config (database, simulator, master key), on ports of its own, and returns them; the Env
+  // stops it with the first node. The request helpers (login_wechat, post_sdk, fetch_jwks, ...)
+  // go to the node set by use_node(), the first one (first_node()) until then.
+  struct NodePorts {
+    int port = 0;
+    int admin_port = 0;
+  };
+  NodePorts start_node();
+  NodePorts first_node() const { return first_node_; }
+  void use_node(NodePorts node) {
+    port_ = node.port;
+    admin_port_ = node.admin_port;
+  }
+
   // Everything the running server has written to stdout and stderr so far.
   std::string server_output() const;
+  // Whether the first node's `ciamd serve` is still alive (false once it has exited or crashed).
+  bool server_running();
 
   // Keep the temp dir after the run and return the logs of every process, for failure output.
   void keep() { dir_.keep(); }
@@ -248,10 +272,14 @@ class Env {
 
   EnvOptions options_;
   TempDir dir_;
+  // Declared before the processes, so it is dropped only after they are gone.
+  std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<IdpSim> sim_;
   std::unique_ptr<ciamd::test_support::WebhookReceiver> webhook_;
   std::unique_ptr<ciamd::test_support::SmtpSink> smtp_;
   std::unique_ptr<Process> server_;
+  std::vector<std::unique_ptr<Process>> extra_nodes_;
+  NodePorts first_node_;
   int port_ = 0;
   int admin_port_ = 0;
   std::string admin_token_;

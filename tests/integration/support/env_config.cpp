@@ -70,8 +70,8 @@ void Env::write_config() {
       "[admin]\n"
       "listen = \"127.0.0.1:0\"\n"
       "[database]\n"
-      "url = \"sqlite://" +
-      db_path().string() +
+      "url = \"" +
+      db().url() +
       "\"\n"
       "[upstream]\n"
       "wechat_base_url = \"" +

@@ -61,9 +61,9 @@ namespace {
 
 RowCounts with_flags(Env& env, RowCounts c) {
   c["flow_states.consumed"] =
-      query_int(env.db_path(), "SELECT COALESCE(SUM(consumed), 0) FROM flow_states");
+      query_int(env.db(), "SELECT COALESCE(SUM(consumed), 0) FROM flow_states");
   c["verification_codes.used"] =
-      query_int(env.db_path(), "SELECT COALESCE(SUM(used), 0) FROM verification_codes");
+      query_int(env.db(), "SELECT COALESCE(SUM(used), 0) FROM verification_codes");
   return c;
 }
 
