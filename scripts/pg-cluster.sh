@@ -164,51 +164,32 @@ EOF
   exit 1
 }
 
-do_restart() {
+# pg_ctl ACTION ARGS... on the existing cluster; on failure, the server log's tail says why.
+pg_ctl_existing() {
+  local action=$1
+  shift
   [ -f "$dir/url" ] || {
     echo "pg-cluster: no cluster in $dir" >&2
     exit 1
   }
   local bindir
   bindir=$(find_bindir)
-  as_pg "$bindir/pg_ctl" restart -D "$data" -l "$log" -m fast -w -t 60 >/dev/null 2>&1 || {
-    echo "pg-cluster: restart failed; $log says:" >&2
+  as_pg "$bindir/pg_ctl" "$action" -D "$data" "$@" -w -t 60 >/dev/null 2>&1 || {
+    echo "pg-cluster: $action failed; $log says:" >&2
     tail -n 30 "$log" >&2 || true
     exit 1
   }
 }
+
+do_restart() { pg_ctl_existing restart -l "$log" -m fast; }
 
 # An outage that lasts until `resume`: unlike `restart`, the test decides when the server is back,
 # so it can look at the node while the database is down.
-do_halt() {
-  [ -f "$dir/url" ] || {
-    echo "pg-cluster: no cluster in $dir" >&2
-    exit 1
-  }
-  local bindir
-  bindir=$(find_bindir)
-  as_pg "$bindir/pg_ctl" stop -D "$data" -m fast -w -t 60 >/dev/null 2>&1 || {
-    echo "pg-cluster: halt failed; $log says:" >&2
-    tail -n 30 "$log" >&2 || true
-    exit 1
-  }
-}
+do_halt() { pg_ctl_existing stop -m fast; }
 
 # The port is in port.conf, so the URL written by `start` holds again. Another process may have
 # taken the port meanwhile: then this fails and says so rather than moving to another port.
-do_resume() {
-  [ -f "$dir/url" ] || {
-    echo "pg-cluster: no cluster in $dir" >&2
-    exit 1
-  }
-  local bindir
-  bindir=$(find_bindir)
-  as_pg "$bindir/pg_ctl" start -D "$data" -l "$log" -w -t 60 >/dev/null 2>&1 || {
-    echo "pg-cluster: resume failed; $log says:" >&2
-    tail -n 30 "$log" >&2 || true
-    exit 1
-  }
-}
+do_resume() { pg_ctl_existing start -l "$log"; }
 
 case "$cmd" in
   start) do_start ;;
