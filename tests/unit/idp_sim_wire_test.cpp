@@ -10,6 +10,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <regex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -198,6 +199,51 @@ TEST_F(IdpSimWire, ControlErrorsHaveTheControlShape) {
                 .status,
             400);
   EXPECT_EQ(post("/_sim/wechat/users", R"({"phone":"+8615907132852"})").status, 400);
+}
+
+// "count" mints a batch in one call (docs/idp-sim.md): every code in it is distinct and as
+// single-use as one minted alone, and the single form keeps its "code" field.
+TEST_F(IdpSimWire, CountMintsABatchOfSingleUseCodes) {
+  const auto open =
+      body_of(post("/_sim/wechat/codes", R"({"appid":"wxmini","user_key":"alice","count":3})"));
+  EXPECT_FALSE(open.contains("code"));
+  const auto& codes = open.at("codes").as_array();
+  ASSERT_EQ(codes.size(), 3u);
+  std::set<std::string> distinct;
+  for (const auto& code : codes) {
+    distinct.insert(std::string(code.as_string()));
+    const std::string exchange = "/sns/oauth2/access_token?appid=wxmini&secret=msecret&code=" +
+                                 std::string(code.as_string()) + "&grant_type=authorization_code";
+    EXPECT_EQ(str(wechat_body(send("GET", exchange)), "openid"), str(open, "openid"));
+    EXPECT_EQ(wechat_body(send("GET", exchange)).at("errcode").as_int64(), 40163);
+  }
+  EXPECT_EQ(distinct.size(), 3u);
+
+  const auto mini = body_of(
+      post("/_sim/wechat/miniprogram/codes", R"({"appid":"wxmini","user_key":"alice","count":2})"));
+  ASSERT_EQ(mini.at("codes").as_array().size(), 2u);
+  const auto session =
+      wechat_body(send("GET", "/sns/jscode2session?appid=wxmini&secret=msecret&js_code=" +
+                                  std::string(mini.at("codes").as_array().at(1).as_string()) +
+                                  "&grant_type=authorization_code"));
+  EXPECT_EQ(str(session, "openid"), str(mini, "openid"));
+
+  const auto phone = body_of(
+      post("/_sim/wechat/phone-codes", R"({"appid":"wxmini","user_key":"alice","count":2})"));
+  ASSERT_EQ(phone.at("codes").as_array().size(), 2u);
+  EXPECT_EQ(str(phone, "pure_phone_number"), "15907132852");
+  const std::string target = "/wxa/business/getuserphonenumber?access_token=" + stable_token();
+  const std::string body =
+      R"({"code":")" + std::string(phone.at("codes").as_array().at(0).as_string()) + R"("})";
+  EXPECT_EQ(wechat_body(post(target, body)).at("errcode").as_int64(), 0);
+  EXPECT_EQ(wechat_body(post(target, body)).at("errcode").as_int64(), 40029) << "used up";
+
+  for (const char* path :
+       {"/_sim/wechat/codes", "/_sim/wechat/miniprogram/codes", "/_sim/wechat/phone-codes"}) {
+    EXPECT_EQ(post(path, R"({"appid":"wxmini","user_key":"alice","count":0})").status, 400);
+    EXPECT_EQ(post(path, R"({"appid":"wxmini","user_key":"alice","count":100001})").status, 400);
+    EXPECT_EQ(post(path, R"({"appid":"wxmini","user_key":"nobody","count":2})").status, 404);
+  }
 }
 
 }  // namespace

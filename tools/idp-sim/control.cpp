@@ -2,7 +2,11 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <limits>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "idp-sim/control_util.hpp"
 #include "idp-sim/wechat_mini_control.hpp"
@@ -15,9 +19,11 @@ namespace {
 namespace json = boost::json;
 using control_api::add_control_route;
 using control_api::BadRequest;
+using control_api::mint_answer;
 using control_api::nullable;
 using control_api::ok_json;
 using control_api::opt_bool;
+using control_api::opt_count;
 using control_api::opt_int;
 using control_api::opt_string;
 using control_api::parse_object;
@@ -67,15 +73,19 @@ ciamd::HttpResponse add_user(WechatState& wechat, const ciamd::HttpRequest& req)
   return ok_json(json::object{{"user_key", user->user_key}, {"unionid", nullable(user->unionid)}});
 }
 
+// "count" mints a batch (control_util.hpp).
 ciamd::HttpResponse mint_code(WechatState& wechat, const ciamd::HttpRequest& req) {
   const json::object body = parse_object(req.body);
-  const auto minted =
-      wechat.mint_code(req_string(body, "appid"), req_string(body, "user_key"),
-                       opt_string(body, "scope").value_or(""),
-                       opt_int(body, "ttl", 0, std::numeric_limits<std::int32_t>::max()));
-  if (!minted) return control_error(minted.error());
-  return ok_json(json::object{
-      {"code", minted->code}, {"openid", minted->openid}, {"unionid", nullable(minted->unionid)}});
+  const std::string appid = req_string(body, "appid");
+  const std::string user_key = req_string(body, "user_key");
+  const std::string scope = opt_string(body, "scope").value_or("");
+  const auto ttl = opt_int(body, "ttl", 0, std::numeric_limits<std::int32_t>::max());
+  return mint_answer(
+      opt_count(body), [&] { return wechat.mint_code(appid, user_key, scope, ttl); },
+      [](json::object& answer, const MintedCode& last) {
+        answer["openid"] = last.openid;
+        answer["unionid"] = nullable(last.unionid);
+      });
 }
 
 ciamd::HttpResponse add_fault(FaultBook& faults, const ciamd::HttpRequest& req) {

@@ -61,6 +61,10 @@ std::optional<bool> opt_bool(const json::object& obj, std::string_view key) {
   return v->as_bool();
 }
 
+std::optional<std::int64_t> opt_count(const json::object& obj) {
+  return opt_int(obj, "count", 1, kMaxBatch);
+}
+
 json::value nullable(const std::optional<std::string>& s) {
   return s ? json::value(*s) : json::value(nullptr);
 }

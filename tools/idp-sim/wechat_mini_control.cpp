@@ -4,7 +4,9 @@
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "idp-sim/control_util.hpp"
 #include "idp-sim/wechat_mini.hpp"
@@ -16,8 +18,10 @@ namespace {
 namespace json = boost::json;
 using control_api::add_control_route;
 using control_api::BadRequest;
+using control_api::mint_answer;
 using control_api::nullable;
 using control_api::ok_json;
+using control_api::opt_count;
 using control_api::opt_int;
 using control_api::opt_string;
 using control_api::parse_object;
@@ -27,30 +31,39 @@ std::optional<std::int64_t> opt_ttl(const json::object& body) {
   return opt_int(body, "ttl", 0, std::numeric_limits<std::int32_t>::max());
 }
 
+// "count" mints a batch (control_util.hpp).
 ciamd::HttpResponse mint_login_code(WechatMiniState& mini, const ciamd::HttpRequest& req) {
   const json::object body = parse_object(req.body);
-  const auto minted =
-      mini.mint_login_code(req_string(body, "appid"), req_string(body, "user_key"), opt_ttl(body));
-  if (!minted) return control_error(minted.error());
-  return ok_json(json::object{
-      {"code", minted->code}, {"openid", minted->openid}, {"unionid", nullable(minted->unionid)}});
+  const std::string appid = req_string(body, "appid");
+  const std::string user_key = req_string(body, "user_key");
+  const auto ttl = opt_ttl(body);
+  return mint_answer(
+      opt_count(body), [&] { return mini.mint_login_code(appid, user_key, ttl); },
+      [](json::object& answer, const MintedCode& last) {
+        answer["openid"] = last.openid;
+        answer["unionid"] = nullable(last.unionid);
+      });
 }
 
-// The answer mirrors the phone_info the exchange will return, countryCode type included.
+// The answer mirrors the phone_info the exchange will return, countryCode type included. With
+// "count", "codes" holds the batch; every code of it gives the same phone_info (but the
+// watermark's mint time).
 ciamd::HttpResponse mint_phone_code(WechatMiniState& mini, const ciamd::HttpRequest& req) {
   const json::object body = parse_object(req.body);
   const std::string as = opt_string(body, "country_code_as").value_or("number");
   if (as != "number" && as != "string") {
     throw BadRequest("country_code_as must be \"number\" or \"string\"");
   }
-  const auto minted = mini.mint_phone_code(req_string(body, "appid"), req_string(body, "user_key"),
-                                           opt_ttl(body), as == "string");
-  if (!minted) return control_error(minted.error());
-  const PhoneInfo& info = minted->info;
-  return ok_json(json::object{{"code", minted->code},
-                              {"phone_number", info.phone_number},
-                              {"pure_phone_number", info.pure_phone_number},
-                              {"country_code", country_code_json(info)}});
+  const std::string appid = req_string(body, "appid");
+  const std::string user_key = req_string(body, "user_key");
+  const auto ttl = opt_ttl(body);
+  return mint_answer(
+      opt_count(body), [&] { return mini.mint_phone_code(appid, user_key, ttl, as == "string"); },
+      [](json::object& answer, const MintedPhoneCode& last) {
+        answer["phone_number"] = last.info.phone_number;
+        answer["pure_phone_number"] = last.info.pure_phone_number;
+        answer["country_code"] = country_code_json(last.info);
+      });
 }
 
 ciamd::HttpResponse expire_tokens(WechatServerTokens& tokens, const ciamd::HttpRequest& req) {
