@@ -9,9 +9,9 @@ packages=(
   libssl-dev libsqlite3-dev sqlite3
   libpq-dev postgresql
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev
-  curl jq
+  curl jq wrk
 )
 
 missing=()
