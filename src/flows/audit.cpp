@@ -6,7 +6,9 @@
 namespace ciamd {
 
 void AuditLog::record(AuditEvent event) {
-  pool_.post([this, e = std::move(event)] { store_.append_audit_event(e); });
+  // The write names the store, not this log: it may run after the log is gone, while the pool's
+  // destructor finishes its queue.
+  pool_.post([&store = store_, e = std::move(event)] { store.append_audit_event(e); });
 }
 
 }  // namespace ciamd

@@ -11,6 +11,8 @@ class BlockingPool;
 
 class AuditLog {
  public:
+  // The store must outlive the pool: a write still queued when the log goes runs before the
+  // pool's destructor returns.
   AuditLog(Store& store, BlockingPool& pool) : store_(store), pool_(pool) {}
   void record(AuditEvent event);
 
