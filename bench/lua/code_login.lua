@@ -2,12 +2,6 @@
 -- login, the register flow, mini program phone-number login). The path comes from wrk's URL.
 local common = dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 
-setup = common.setup
-init = common.init
-response = common.response
-done = common.done
-if common.paced() then delay = common.delay end
-
-function request()
+common.install(function()
   return wrk.format("POST", nil, nil, '{"code":"' .. common.next_item() .. '"}')
-end
+end)

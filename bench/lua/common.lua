@@ -78,17 +78,61 @@ function M.next_item()
       M.pos = 1
     else
       exhausted = exhausted + 1
-      return M.items[n]
+      -- Makes `request` the script's request builder and installs the shared wrk hooks as globals,
+-- delay() only for a paced run.
+function M.install(request)
+  setup = M.setup
+  init = M.init
+  response = M.response
+  done = M.done
+  _G.request = request
+  if M.paced() then delay = M.delay end
+end
+
+return M.items[n]
     end
   end
-  return M.items[M.pos]
+  -- Makes `request` the script's request builder and installs the shared wrk hooks as globals,
+-- delay() only for a paced run.
+function M.install(request)
+  setup = M.setup
+  init = M.init
+  response = M.response
+  done = M.done
+  _G.request = request
+  if M.paced() then delay = M.delay end
+end
+
+return M.items[M.pos]
 end
 
 -- wrk asks delay() before each request only if the script defines it, so scripts define it only
 -- for a paced run (M.paced()).
 M.delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0") or 0
-function M.paced() return M.delay_ms > 0 end
-function M.delay() return M.delay_ms end
+function M.paced() -- Makes `request` the script's request builder and installs the shared wrk hooks as globals,
+-- delay() only for a paced run.
+function M.install(request)
+  setup = M.setup
+  init = M.init
+  response = M.response
+  done = M.done
+  _G.request = request
+  if M.paced() then delay = M.delay end
+end
+
+return M.delay_ms > 0 end
+function M.delay() -- Makes `request` the script's request builder and installs the shared wrk hooks as globals,
+-- delay() only for a paced run.
+function M.install(request)
+  setup = M.setup
+  init = M.init
+  response = M.response
+  done = M.done
+  _G.request = request
+  if M.paced() then delay = M.delay end
+end
+
+return M.delay_ms end
 
 function M.response(status, headers, body)
   if status < 200 or status > 299 then
@@ -119,6 +163,17 @@ function M.done(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(90) / 1000,
     latency:percentile(99) / 1000, latency.max / 1000))
   if bad then io.write("BENCH_FIRST_BAD " .. bad .. "\n") end
+end
+
+-- Makes `request` the script's request builder and installs the shared wrk hooks as globals,
+-- delay() only for a paced run.
+function M.install(request)
+  setup = M.setup
+  init = M.init
+  response = M.response
+  done = M.done
+  _G.request = request
+  if M.paced() then delay = M.delay end
 end
 
 return M

@@ -1,11 +1,6 @@
 -- Scenario 6: GET the JWKS, without If-None-Match, so every answer is the full key set.
 local common = dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 
-setup = common.setup
-init = common.init
-response = common.response
-done = common.done
-
-function request()
+common.install(function()
   return wrk.format("GET", nil, nil, nil)
-end
+end)

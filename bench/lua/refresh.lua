@@ -2,15 +2,10 @@
 -- seeded session; the bench application does not rotate session tokens, so they are cycled.
 local common = dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 
-setup = common.setup
-init = common.init
-response = common.response
-done = common.done
-
 -- wrk.format() takes a headers table instead of wrk.headers, not on top of it: copy them.
-function request()
+common.install(function()
   local headers = {}
   for name, value in pairs(wrk.headers) do headers[name] = value end
   headers["session-token"] = common.next_item()
   return wrk.format("POST", nil, headers, "")
-end
+end)
