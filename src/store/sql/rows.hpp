@@ -1,4 +1,4 @@
-// store/sqlite/rows: how each domain type maps to its table's columns, in one place.
+// store/sql/rows: how each domain type maps to its table's columns, in one place.
 //
 // Each table's column list is written once, here; the SQL text for selects and inserts is built
 // from it (select_sql, insert_sql), and bind_x binds ?1, ?2, ... in that same order while read_x
