@@ -78,61 +78,17 @@ function M.next_item()
       M.pos = 1
     else
       exhausted = exhausted + 1
-      -- Makes `request` the script's request builder and installs the shared wrk hooks as globals,
--- delay() only for a paced run.
-function M.install(request)
-  setup = M.setup
-  init = M.init
-  response = M.response
-  done = M.done
-  _G.request = request
-  if M.paced() then delay = M.delay end
-end
-
-return M.items[n]
+      return M.items[n]
     end
   end
-  -- Makes `request` the script's request builder and installs the shared wrk hooks as globals,
--- delay() only for a paced run.
-function M.install(request)
-  setup = M.setup
-  init = M.init
-  response = M.response
-  done = M.done
-  _G.request = request
-  if M.paced() then delay = M.delay end
-end
-
-return M.items[M.pos]
+  return M.items[M.pos]
 end
 
 -- wrk asks delay() before each request only if the script defines it, so scripts define it only
 -- for a paced run (M.paced()).
 M.delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0") or 0
-function M.paced() -- Makes `request` the script's request builder and installs the shared wrk hooks as globals,
--- delay() only for a paced run.
-function M.install(request)
-  setup = M.setup
-  init = M.init
-  response = M.response
-  done = M.done
-  _G.request = request
-  if M.paced() then delay = M.delay end
-end
-
-return M.delay_ms > 0 end
-function M.delay() -- Makes `request` the script's request builder and installs the shared wrk hooks as globals,
--- delay() only for a paced run.
-function M.install(request)
-  setup = M.setup
-  init = M.init
-  response = M.response
-  done = M.done
-  _G.request = request
-  if M.paced() then delay = M.delay end
-end
-
-return M.delay_ms end
+function M.paced() return M.delay_ms > 0 end
+function M.delay() return M.delay_ms end
 
 function M.response(status, headers, body)
   if status < 200 or status > 299 then
