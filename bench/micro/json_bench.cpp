@@ -8,7 +8,7 @@
 #include "api/json_body.hpp"
 #include "api/render.hpp"
 #include "api/sdk_request.hpp"
-#include "tokens/id_token.hpp"
+#include "micro/sample_claims.hpp"
 #include "tokens/jws.hpp"
 #include "tokens/keys.hpp"
 
@@ -64,23 +64,13 @@ BENCHMARK(BM_ReadSdkHeaders);
 // escaping it is most of the rendering.
 LoginOutcome success_outcome() {
   const AsymmetricKey key = AsymmetricKey::generate_rsa(2048);
-  const User user{"20240425140138519-BF1B-528B0551B",
-                  "wx_k3j9x0a2mq",
-                  "WeChat User",
-                  "+8615907132852",
-                  "user@example.com",
-                  UserStatus::kActive,
-                  0,
-                  0};
-  const std::string payload = id_token_payload(
-      IdTokenInput{"https://ciam.example.com", "1a2b3c4d5e6f7g8h9i0jAbCdEfGhIjKl", user, 1700000000,
-                   kDefaultIdTokenTtl, "0123456789abcdef0123456789abcdef"});
+  const std::string payload = sample_id_token_payload();
   const std::string header = R"({"alg":"RS256","kid":")" + key.thumbprint() + R"(","typ":"JWT"})";
   LoginSuccess ok;
   ok.session_token = "Zq3kP9xW2mB7vN4tR8yL1cF6hJ0dS5gA";
   ok.expire = kDefaultWechatSessionTtl;
   ok.id_token = jws_sign(header, payload, key);
-  ok.user_id = user.id;
+  ok.user_id = kSampleUserId;
   return ok;
 }
 

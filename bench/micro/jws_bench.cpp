@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "tokens/id_token.hpp"
+#include "micro/sample_claims.hpp"
 #include "tokens/jws.hpp"
 #include "tokens/keys.hpp"
 
@@ -30,17 +30,7 @@ struct SigningSetup {
     h["kid"] = key.thumbprint();
     h["typ"] = "JWT";
     header = boost::json::serialize(h);
-    const User user{"20240425140138519-BF1B-528B0551B",
-                    "wx_k3j9x0a2mq",
-                    "WeChat User",
-                    "+8615907132852",
-                    "user@example.com",
-                    UserStatus::kActive,
-                    0,
-                    0};
-    payload = id_token_payload(
-        IdTokenInput{"https://ciam.example.com", "1a2b3c4d5e6f7g8h9i0jAbCdEfGhIjKl", user,
-                     1700000000, kDefaultIdTokenTtl, "0123456789abcdef0123456789abcdef"});
+    payload = sample_id_token_payload();
     token = jws_sign(header, payload, key);
   }
 };
