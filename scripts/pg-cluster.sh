@@ -35,8 +35,16 @@ case "$dir" in
   /*) ;;
   *) dir="$PWD/$dir" ;;
 esac
-data="$dir/data"
-log="$dir/postgres.log"
+# Where the server's own files go (data, log, socket): DIR itself, unless the unprivileged user
+# cannot reach it (root's `mktemp -d` makes 0700 directories): then a directory of the user's own
+# under /tmp, named in DIR/home and removed with DIR.
+home="$dir"
+set_home() {
+  home=$1
+  data="$home/data"
+  log="$home/postgres.log"
+}
+if [ -f "$dir/home" ]; then set_home "$(cat "$dir/home")"; else set_home "$dir"; fi
 
 find_bindir() {
   if [ -n "${PG_BINDIR:-}" ]; then
@@ -57,10 +65,10 @@ find_bindir() {
 # as themselves.
 as_pg() {
   if [ "$(id -u)" -eq 0 ]; then
-    (cd "$dir" && setpriv --reuid="$pg_user" --regid="$pg_user" --init-groups \
-      env HOME="$dir" "$@")
+    (cd "$home" && setpriv --reuid="$pg_user" --regid="$pg_user" --init-groups \
+      env HOME="$home" "$@")
   else
-    (cd "$dir" && "$@")
+    (cd "$home" && "$@")
   fi
 }
 
@@ -89,6 +97,7 @@ do_stop() {
       exit 1
     fi
   fi
+  if [ "$home" != "$dir" ] && [ -e "$home/$marker" ]; then rm -rf "$home"; fi
   rm -rf "$dir"
 }
 
@@ -103,14 +112,17 @@ do_start() {
   bindir=$(find_bindir)
   # A run that was killed leaves its cluster running; it would hold a port and a few hundred MB.
   do_stop
+  set_home "$dir"
   mkdir -p "$dir"
   touch "$dir/$marker"
   ensure_pg_user
   if [ "$(id -u)" -eq 0 ]; then
     chown "$pg_user:" "$dir"
     if ! setpriv --reuid="$pg_user" --regid="$pg_user" --init-groups test -w "$dir"; then
-      echo "pg-cluster: $pg_user cannot reach $dir (a parent directory is not searchable)" >&2
-      exit 1
+      set_home "$(mktemp -d /tmp/ciamd-pg.XXXXXX)"
+      touch "$home/$marker"
+      chown "$pg_user:" "$home"
+      echo "$home" >"$dir/home"
     fi
   fi
 
@@ -124,8 +136,8 @@ do_start() {
 
   # The unix socket path is limited to about 107 bytes; a deep build dir gets TCP only (pg_ctl -w
   # reads readiness from postmaster.pid, it needs no socket).
-  local socket_dir="$dir"
-  if [ $((${#dir} + 20)) -gt 100 ]; then socket_dir=""; fi
+  local socket_dir="$home"
+  if [ $((${#home} + 20)) -gt 100 ]; then socket_dir=""; fi
   cat >>"$data/postgresql.conf" <<EOF
 
 # scripts/pg-cluster.sh: a throwaway cluster for tests. Crash safety is worth nothing here, speed is.
@@ -147,7 +159,7 @@ EOF
     echo "port = $port" >"$data/port.conf"
     chown --reference="$data" "$data/port.conf"
     : >"$log"
-    chown --reference="$dir" "$log"
+    chown --reference="$home" "$log"
     if as_pg "$bindir/pg_ctl" start -D "$data" -l "$log" -w -t 60 >/dev/null 2>&1; then
       local url="postgresql://postgres@127.0.0.1:$port/postgres"
       echo "$url" >"$dir/url"
