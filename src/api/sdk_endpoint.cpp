@@ -6,7 +6,7 @@
 #include "api/render.hpp"
 #include "flows/audit.hpp"
 #include "flows/flow_guard.hpp"
-#include "net/metrics.hpp"
+#include "metrics/metrics.hpp"
 
 namespace ciamd {
 namespace {

@@ -14,8 +14,8 @@
 #include "core/error.hpp"
 #include "core/model.hpp"
 #include "core/result.hpp"
+#include "exec/task.hpp"
 #include "net/http.hpp"
-#include "net/task.hpp"
 
 namespace ciamd {
 

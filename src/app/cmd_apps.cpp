@@ -1,4 +1,5 @@
-// `ciamd app ...`: register and manage applications (the same flows/admin the admin API uses).
+// `ciamd app ...`: register and manage applications (the same flows/admin/applications the admin
+// API uses).
 #include <CLI/CLI.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -9,7 +10,7 @@
 #include "app/commands.hpp"
 #include "app/context.hpp"
 #include "core/clock.hpp"
-#include "flows/admin.hpp"
+#include "flows/admin/applications.hpp"
 
 namespace ciamd {
 namespace {

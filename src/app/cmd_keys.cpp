@@ -1,4 +1,4 @@
-// `ciamd keys list` and `ciamd keys rotate`: the id_token signing keys (flows/signing_keys). A
+// `ciamd keys list` and `ciamd keys rotate`: the id_token signing keys (flows/keys/signing_keys). A
 // rotation only writes the database; running servers pick it up at their next key reload.
 #include <CLI/CLI.hpp>
 #include <boost/json/array.hpp>
@@ -16,7 +16,7 @@
 #include "app/commands.hpp"
 #include "app/context.hpp"
 #include "core/clock.hpp"
-#include "flows/signing_keys.hpp"
+#include "flows/keys/signing_keys.hpp"
 
 namespace ciamd {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "app/commands.hpp"
 #include "app/context.hpp"
-#include "flows/signing_keys.hpp"
+#include "flows/keys/signing_keys.hpp"
 #include "tokens/base64.hpp"
 #include "tokens/crypto.hpp"
 #include "tokens/jws.hpp"

@@ -40,7 +40,7 @@ SealedCounts check_every_secret_opens(Store& store, const Sealer& current) {
     counts.application_secrets += app.wechat.secret.empty() ? 0 : 1;
     counts.application_secrets += app.miniprogram.secret.empty() ? 0 : 1;
   }
-  // Signing keys come back sealed; flows/signing_keys opens them with the kid as AAD.
+  // Signing keys come back sealed; flows/keys/signing_keys opens them with the kid as AAD.
   for (const SigningKeyRecord& key : store.list_signing_keys()) {
     if (!current.open(key.sealed_private_key, key.kid)) {
       throw StoreError("the private key of signing key '" + key.kid +

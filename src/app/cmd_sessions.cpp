@@ -10,7 +10,7 @@
 #include "app/commands.hpp"
 #include "app/context.hpp"
 #include "core/clock.hpp"
-#include "flows/admin_sessions.hpp"
+#include "flows/admin/sessions.hpp"
 #include "flows/purge.hpp"
 
 namespace ciamd {

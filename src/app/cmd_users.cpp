@@ -9,7 +9,7 @@
 #include "app/commands.hpp"
 #include "app/context.hpp"
 #include "core/clock.hpp"
-#include "flows/admin.hpp"
+#include "flows/admin/applications.hpp"
 
 namespace ciamd {
 namespace {

@@ -9,8 +9,8 @@
 #include <memory>
 
 #include "app/config.hpp"
-#include "flows/verification.hpp"
-#include "net/runtime.hpp"
+#include "exec/runtime.hpp"
+#include "flows/verification/verification.hpp"
 #include "notify/sender.hpp"
 
 namespace ciamd {

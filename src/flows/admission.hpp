@@ -30,7 +30,7 @@
 #include "flows/flow_step.hpp"
 #include "flows/outcome.hpp"
 #include "flows/services.hpp"
-#include "flows/session_issuer.hpp"
+#include "flows/session/session_issuer.hpp"
 #include "store/store.hpp"
 
 namespace ciamd {

@@ -1,6 +1,6 @@
 #include "flows/app_directory.hpp"
 
-#include "net/runtime.hpp"
+#include "exec/runtime.hpp"
 #include "store/store.hpp"
 
 namespace ciamd {

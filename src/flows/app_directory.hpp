@@ -13,7 +13,7 @@
 #include <unordered_map>
 
 #include "core/model.hpp"
-#include "net/task.hpp"
+#include "exec/task.hpp"
 
 namespace ciamd {
 

@@ -1,6 +1,6 @@
 #include "flows/audit.hpp"
 
-#include "net/runtime.hpp"
+#include "exec/runtime.hpp"
 #include "store/store.hpp"
 
 namespace ciamd {

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "net/runtime.hpp"
+#include "exec/runtime.hpp"
 #include "store/store.hpp"
 #include "tokens/state_token.hpp"
 

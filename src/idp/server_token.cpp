@@ -9,8 +9,8 @@
 #include <limits>
 #include <utility>
 
+#include "exec/async_event.hpp"
 #include "idp/wechat_wire.hpp"
-#include "net/async_event.hpp"
 #include "net/client.hpp"
 
 namespace ciamd {

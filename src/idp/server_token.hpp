@@ -5,7 +5,7 @@
 // invalidates the token every other caller of the appid holds). ServerTokenCache is what callers
 // use; LocalServerTokenCache keeps tokens in this process and fetches them from a
 // ServerTokenSource: StableTokenClient itself, or a source that shares one token between the
-// nodes of a deployment (flows/shared_server_token.hpp) without the callers knowing.
+// nodes of a deployment (flows/upstream/shared_server_token.hpp) without the callers knowing.
 //
 //   StableTokenClient stable(client, "https://api.weixin.qq.com", system_now);
 //   LocalServerTokenCache tokens(stable, system_now);   // or (shared_source, system_now)
@@ -23,7 +23,7 @@
 #include "core/clock.hpp"
 #include "core/model.hpp"
 #include "core/result.hpp"
-#include "net/task.hpp"
+#include "exec/task.hpp"
 
 namespace ciamd {
 

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <utility>
 
-#include "net/metrics.hpp"
+#include "metrics/metrics.hpp"
 
 namespace ciamd {
 namespace {

@@ -16,8 +16,8 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "exec/task.hpp"
 #include "net/client.hpp"
-#include "net/task.hpp"
 
 namespace ciamd {
 

@@ -14,8 +14,8 @@
 
 #include "core/model.hpp"
 #include "core/result.hpp"
+#include "exec/task.hpp"
 #include "idp/external_identity.hpp"
-#include "net/task.hpp"
 
 namespace ciamd {
 

@@ -24,8 +24,8 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "exec/task.hpp"
 #include "idp/external_identity.hpp"
-#include "net/task.hpp"
 
 namespace ciamd {
 

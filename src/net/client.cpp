@@ -11,8 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "exec/runtime.hpp"
 #include "net/client_connection.hpp"
-#include "net/runtime.hpp"
 
 namespace ciamd {
 

@@ -20,8 +20,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "exec/task.hpp"
 #include "net/http.hpp"
-#include "net/task.hpp"
 
 namespace ciamd {
 

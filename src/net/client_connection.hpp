@@ -16,8 +16,8 @@
 #include <optional>
 #include <string>
 
+#include "exec/task.hpp"
 #include "net/client.hpp"
-#include "net/task.hpp"
 
 namespace ciamd::net_detail {
 

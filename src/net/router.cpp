@@ -4,7 +4,7 @@
 #include <string_view>
 #include <utility>
 
-#include "net/metrics.hpp"
+#include "metrics/metrics.hpp"
 
 namespace ciamd {
 namespace {

@@ -11,8 +11,8 @@
 // references into it across co_await.
 //
 // r.instrument(metrics, "public") counts and times every dispatched request in
-// ciamd_http_requests_total and ciamd_http_request_duration_seconds (net/metrics.hpp). The route
-// label is the registered path, or "unmatched" for a miss, so a client cannot create series.
+// ciamd_http_requests_total and ciamd_http_request_duration_seconds (metrics/metrics.hpp). The
+// route label is the registered path, or "unmatched" for a miss, so a client cannot create series.
 #pragma once
 
 #include <chrono>
@@ -22,8 +22,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "exec/task.hpp"
 #include "net/http.hpp"
-#include "net/task.hpp"
 
 namespace ciamd {
 

@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "net/runtime.hpp"
+#include "exec/runtime.hpp"
 #include "net/server_core.hpp"
 
 namespace ciamd {

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "core/result.hpp"
-#include "net/task.hpp"
+#include "exec/task.hpp"
 
 namespace ciamd {
 

@@ -12,7 +12,7 @@
 #include <utility>
 
 #include "core/clock.hpp"
-#include "net/runtime.hpp"
+#include "exec/runtime.hpp"
 #include "tokens/crypto.hpp"
 
 namespace ciamd {

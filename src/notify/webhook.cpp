@@ -9,8 +9,8 @@
 #include <utility>
 
 #include "core/clock.hpp"
+#include "exec/runtime.hpp"
 #include "net/client.hpp"
-#include "net/runtime.hpp"
 #include "notify/format.hpp"
 #include "tokens/crypto.hpp"
 

@@ -18,8 +18,8 @@
 #include "api_test_support.hpp"
 #include "flows/audit.hpp"
 #include "flows_test_support.hpp"
+#include "metrics/metrics.hpp"
 #include "net/client.hpp"
-#include "net/metrics.hpp"
 
 namespace ciamd {
 namespace {

@@ -15,8 +15,8 @@
 #include "flows/audit.hpp"
 #include "flows_test_support.hpp"
 #include "idp/upstream_call.hpp"
+#include "metrics/metrics.hpp"
 #include "net/client.hpp"
-#include "net/metrics.hpp"
 #include "net/server.hpp"
 
 namespace ciamd {

@@ -14,7 +14,7 @@
 #include "core/clock.hpp"
 #include "flows/app_directory.hpp"
 #include "flows/audit.hpp"
-#include "flows/verification.hpp"
+#include "flows/verification/verification.hpp"
 #include "idp/server_token.hpp"
 #include "idp/wechat_mini.hpp"
 #include "idp/wechat_open.hpp"

@@ -1,9 +1,10 @@
-// flows/admin: validation of AppChanges and the operator actions, against a real SQLite store.
+// flows/admin/applications: validation of AppChanges and the operator actions, against a real
+// SQLite store.
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "flows/admin.hpp"
+#include "flows/admin/applications.hpp"
 #include "flows_test_support.hpp"
 
 namespace ciamd {

@@ -1,4 +1,4 @@
-// api/oauth2_keys with the keys from flows/signing_keys: the JWKS's caching headers, ETag
+// api/oauth2_keys with the keys from flows/keys/signing_keys: the JWKS's caching headers, ETag
 // revalidation with If-None-Match (RFC 9110 section 13.1.2) and the discovery document.
 #include <gtest/gtest.h>
 
@@ -11,8 +11,8 @@
 #include "api/services.hpp"
 #include "flows/app_directory.hpp"
 #include "flows/audit.hpp"
-#include "flows/signing_keys.hpp"
-#include "flows/verification.hpp"
+#include "flows/keys/signing_keys.hpp"
+#include "flows/verification/verification.hpp"
 #include "flows_test_support.hpp"
 #include "idp/server_token.hpp"
 #include "idp/wechat_mini.hpp"

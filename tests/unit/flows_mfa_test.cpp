@@ -3,8 +3,8 @@
 // no usable factor), where its code goes, and completing it.
 #include <gtest/gtest.h>
 
-#include "flows/mfa.hpp"
-#include "flows/social_login.hpp"
+#include "flows/login/social_login.hpp"
+#include "flows/mfa/mfa.hpp"
 #include "flows_verify_support.hpp"
 
 namespace ciamd {

@@ -7,9 +7,9 @@
 #include <set>
 #include <vector>
 
-#include "flows/phone_login.hpp"
-#include "flows/social_bind.hpp"
-#include "flows/social_login.hpp"
+#include "flows/login/phone_login.hpp"
+#include "flows/login/social_login.hpp"
+#include "flows/social/social_bind.hpp"
 #include "flows_verify_support.hpp"
 #include "tokens/crypto.hpp"
 

@@ -8,9 +8,9 @@
 #include "flows/app_directory.hpp"
 #include "flows/flow_step.hpp"
 #include "flows/ids.hpp"
+#include "flows/keys/signing_keys.hpp"
 #include "flows/outcome.hpp"
-#include "flows/session_issuer.hpp"
-#include "flows/signing_keys.hpp"
+#include "flows/session/session_issuer.hpp"
 #include "flows_test_support.hpp"
 #include "tokens/crypto.hpp"
 

@@ -1,12 +1,13 @@
-// flows/session_refresh and flows/purge against a real in-memory store, with the clock moved by
-// hand: fixed and sliding lifetimes, the sliding cap, rotation and reuse, logout, the purge loop.
+// flows/session/session_refresh and flows/purge against a real in-memory store, with the clock
+// moved by hand: fixed and sliding lifetimes, the sliding cap, rotation and reuse, logout, the
+// purge loop.
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "flows/purge.hpp"
-#include "flows/session_issuer.hpp"
-#include "flows/session_refresh.hpp"
+#include "flows/session/session_issuer.hpp"
+#include "flows/session/session_refresh.hpp"
 #include "tokens/crypto.hpp"
 #include "unit/flows_test_support.hpp"
 

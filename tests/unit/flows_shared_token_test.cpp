@@ -1,5 +1,5 @@
-// flows/shared_server_token: two "nodes" (a SharedTokenSource and a LocalServerTokenCache each)
-// over one real SQLite store and one counting stand-in for cgi-bin/stable_token: one upstream
+// flows/upstream/shared_server_token: two "nodes" (a SharedTokenSource and a LocalServerTokenCache
+// each) over one real SQLite store and one counting stand-in for cgi-bin/stable_token: one upstream
 // call per token lifetime between them, a forced refresh shared, a database failure survived.
 #include <gtest/gtest.h>
 
@@ -11,10 +11,10 @@
 #include <thread>
 #include <vector>
 
-#include "flows/shared_server_token.hpp"
+#include "exec/runtime.hpp"
+#include "flows/upstream/shared_server_token.hpp"
 #include "flows_test_support.hpp"
 #include "idp/server_token.hpp"
-#include "net/runtime.hpp"
 #include "store/store.hpp"
 
 namespace ciamd {

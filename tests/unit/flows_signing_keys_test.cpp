@@ -1,5 +1,5 @@
-// flows/signing_keys: which stored key signs and which are published at a given time (pure), the
-// publish_until arithmetic, first-start creation of an RS256 and an ES256 key, rotation and
+// flows/keys/signing_keys: which stored key signs and which are published at a given time (pure),
+// the publish_until arithmetic, first-start creation of an RS256 and an ES256 key, rotation and
 // reload against a real in-memory SQLite store, and signing with each application's algorithm.
 #include <gtest/gtest.h>
 
@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "flows/session_issuer.hpp"
-#include "flows/signing_keys.hpp"
+#include "flows/keys/signing_keys.hpp"
+#include "flows/session/session_issuer.hpp"
 #include "flows_test_support.hpp"
 #include "tokens/jws.hpp"
 

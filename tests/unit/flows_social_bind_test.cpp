@@ -1,12 +1,12 @@
-// flows/social_bind: finishing SOCIAL_BIND and USER_REGISTER flows with a verified phone or
+// flows/social/social_bind: finishing SOCIAL_BIND and USER_REGISTER flows with a verified phone or
 // email, against a real SQLite store, real keys and a real blocking pool.
 #include <gtest/gtest.h>
 
 #include <thread>
 #include <vector>
 
-#include "flows/social_bind.hpp"
-#include "flows/social_login.hpp"
+#include "flows/login/social_login.hpp"
+#include "flows/social/social_bind.hpp"
 #include "flows_verify_support.hpp"
 
 namespace ciamd {

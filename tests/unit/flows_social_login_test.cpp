@@ -1,11 +1,11 @@
-// flows/social_login: what a proven social identity means for an application, checked end to end
-// against a real SQLite store, real keys and a real blocking pool.
+// flows/login/social_login: what a proven social identity means for an application, checked end to
+// end against a real SQLite store, real keys and a real blocking pool.
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
 
 #include "flows/flow_step.hpp"
-#include "flows/social_login.hpp"
+#include "flows/login/social_login.hpp"
 #include "flows_test_support.hpp"
 #include "tokens/crypto.hpp"
 

@@ -19,9 +19,9 @@
 
 #include "core/clock.hpp"
 #include "core/model.hpp"
+#include "exec/runtime.hpp"
+#include "exec/task.hpp"
 #include "flows/services.hpp"
-#include "net/runtime.hpp"
-#include "net/task.hpp"
 #include "store/store.hpp"
 #include "tokens/key_ring.hpp"
 #include "tokens/keys.hpp"

@@ -1,5 +1,5 @@
-// flows/verification: codes generated, stored hashed, expired, revoked, rate limited and
-// delivered through a real OutboxSender, against a real SQLite store.
+// flows/verification/verification: codes generated, stored hashed, expired, revoked, rate limited
+// and delivered through a real OutboxSender, against a real SQLite store.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "exec/async_event.hpp"
 #include "flows_verify_support.hpp"
-#include "net/async_event.hpp"
 #include "tokens/crypto.hpp"
 
 namespace ciamd {

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "flows/flow_step.hpp"
-#include "flows/verification.hpp"
+#include "flows/verification/verification.hpp"
 #include "flows_test_support.hpp"
 #include "notify/outbox.hpp"
 

@@ -14,10 +14,10 @@
 #include <string>
 #include <thread>
 
+#include "exec/runtime.hpp"
 #include "idp-sim/routes.hpp"
 #include "idp-sim/sim_state.hpp"
 #include "net/client.hpp"
-#include "net/runtime.hpp"
 #include "net/server.hpp"
 
 namespace idp_sim {

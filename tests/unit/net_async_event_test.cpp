@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "net/async_event.hpp"
+#include "exec/async_event.hpp"
 #include "unit/net_test_support.hpp"
 
 namespace ciamd {

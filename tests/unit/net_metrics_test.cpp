@@ -1,4 +1,4 @@
-// net/metrics: the registry, its Prometheus text, and the router's request metrics.
+// metrics/metrics: the registry, its Prometheus text, and the router's request metrics.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "net/metrics.hpp"
+#include "metrics/metrics.hpp"
 #include "net/router.hpp"
 #include "unit/net_test_support.hpp"
 

@@ -6,8 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "net/periodic.hpp"
-#include "net/runtime.hpp"
+#include "exec/periodic.hpp"
+#include "exec/runtime.hpp"
 
 namespace ciamd {
 namespace {

@@ -9,9 +9,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "exec/runtime.hpp"
 #include "net/http.hpp"
 #include "net/router.hpp"
-#include "net/runtime.hpp"
 #include "unit/net_test_support.hpp"
 
 namespace ciamd {

@@ -8,8 +8,8 @@
 #include <boost/asio/use_future.hpp>
 #include <thread>
 
-#include "net/runtime.hpp"
-#include "net/task.hpp"
+#include "exec/runtime.hpp"
+#include "exec/task.hpp"
 
 namespace ciamd::testing {
 

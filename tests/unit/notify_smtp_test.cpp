@@ -6,7 +6,7 @@
 #include <regex>
 #include <stdexcept>
 
-#include "net/runtime.hpp"
+#include "exec/runtime.hpp"
 #include "notify/smtp.hpp"
 #include "support/loopback_listener.hpp"
 #include "support/smtp_sink.hpp"

@@ -43,7 +43,7 @@ class StoreResealTest : public StoreTest {
     for (const Application* app : {&both_, &wechat_only_, &none_}) {
       ASSERT_TRUE(store_->create_application(*app));
     }
-    // As flows/signing_keys seals them: the PEM under the kid.
+    // As flows/keys/signing_keys seals them: the PEM under the kid.
     store_->insert_signing_key(
         {"kid-rsa", "RS256", sealer_.seal(kRsaPem, "kid-rsa"), "active", 100, 0, 0, 0});
     store_->insert_signing_key(

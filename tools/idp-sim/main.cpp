@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "exec/runtime.hpp"
 #include "idp-sim/routes.hpp"
 #include "idp-sim/sim_state.hpp"
 #include "idp-sim/tls_setup.hpp"
-#include "net/runtime.hpp"
 #include "net/server.hpp"
 
 namespace {

@@ -8,11 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "exec/task.hpp"
 #include "idp-sim/outcome.hpp"
 #include "idp-sim/sim_state.hpp"
 #include "net/http.hpp"
 #include "net/router.hpp"
-#include "net/task.hpp"
 
 namespace idp_sim {
 

@@ -7,8 +7,8 @@
 #include <optional>
 
 #include "api/json_body.hpp"
+#include "exec/runtime.hpp"
 #include "flows/audit.hpp"
-#include "net/runtime.hpp"
 #include "store/store.hpp"
 #include "tokens/crypto.hpp"
 

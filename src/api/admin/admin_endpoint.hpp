@@ -19,8 +19,8 @@
 #include "core/clock.hpp"
 #include "core/model.hpp"
 #include "core/result.hpp"
+#include "exec/task.hpp"
 #include "net/http.hpp"
-#include "net/task.hpp"
 
 namespace ciamd {
 

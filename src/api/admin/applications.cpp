@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "api/admin/records.hpp"
-#include "flows/admin.hpp"
+#include "flows/admin/applications.hpp"
 #include "store/store.hpp"
 
 namespace ciamd {

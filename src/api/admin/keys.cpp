@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "api/admin/records.hpp"
-#include "flows/signing_keys.hpp"
+#include "flows/keys/signing_keys.hpp"
 #include "store/store.hpp"
 
 namespace ciamd {

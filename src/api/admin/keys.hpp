@@ -1,4 +1,4 @@
-// api/admin/keys: the id_token signing keys (flows/signing_keys) for operators.
+// api/admin/keys: the id_token signing keys (flows/keys/signing_keys) for operators.
 //   GET  /admin/v1/signing-keys          every key with its state now
 //   POST /admin/v1/signing-keys/rotate   {"alg":"RS256"|"ES256"|"all", "activate_in":seconds}
 // rotate_keys() is the one rotation both this endpoint and `ciamd keys rotate` run.

@@ -5,7 +5,7 @@
 #include <ctime>
 
 #include "core/phone.hpp"
-#include "flows/admin_sessions.hpp"
+#include "flows/admin/sessions.hpp"
 
 namespace ciamd {
 

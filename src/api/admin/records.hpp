@@ -5,7 +5,7 @@
 #include <boost/json/object.hpp>
 
 #include "core/model.hpp"
-#include "flows/signing_keys.hpp"
+#include "flows/keys/signing_keys.hpp"
 
 namespace ciamd {
 

@@ -4,7 +4,7 @@
 
 #include "api/admin/applications.hpp"
 #include "api/admin/records.hpp"
-#include "flows/admin.hpp"
+#include "flows/admin/applications.hpp"
 #include "store/store.hpp"
 
 namespace ciamd {

@@ -4,10 +4,10 @@
 
 #include "api/admin/records.hpp"
 #include "core/phone.hpp"
-#include "flows/admin.hpp"
-#include "flows/admin_sessions.hpp"
-#include "flows/admin_users.hpp"
-#include "flows/verification.hpp"
+#include "flows/admin/applications.hpp"
+#include "flows/admin/sessions.hpp"
+#include "flows/admin/users.hpp"
+#include "flows/verification/verification.hpp"
 #include "store/store.hpp"
 
 namespace ciamd {

@@ -3,14 +3,15 @@
 //
 // Both may be cached for [tokens] jwks_max_age seconds. The JWKS carries a strong ETag (the hash
 // of its bytes), so a client revalidating with If-None-Match gets a 304 until the set of published
-// keys changes; a key is published at least that long before it signs (see flows/signing_keys).
+// keys changes; a key is published at least that long before it signs (see
+// flows/keys/signing_keys).
 #pragma once
 
 #include <string_view>
 
 #include "api/services.hpp"
+#include "exec/task.hpp"
 #include "net/http.hpp"
-#include "net/task.hpp"
 
 namespace ciamd {
 

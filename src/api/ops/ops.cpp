@@ -8,8 +8,8 @@
 #include <exception>
 #include <string>
 
-#include "net/metrics.hpp"
-#include "net/runtime.hpp"
+#include "exec/runtime.hpp"
+#include "metrics/metrics.hpp"
 #include "store/store.hpp"
 #include "tokens/key_ring.hpp"
 

@@ -5,7 +5,7 @@
 //                      503 {"status":"not_ready","checks":{...}} naming the failing check: the
 //                      database answers a query on the blocking pool, and the key ring has an
 //                      RS256 and an ES256 signer.
-//   GET /metrics       the Prometheus text format 0.0.4 (net/metrics.hpp).
+//   GET /metrics       the Prometheus text format 0.0.4 (metrics/metrics.hpp).
 //
 //   add_ops_routes(admin_router, OpsServices{metrics, *store, pool, keys});
 //

@@ -3,8 +3,8 @@
 #include "api/json_body.hpp"
 #include "api/sdk_login/login_endpoint.hpp"
 #include "api/sdk_login/miniprogram_code.hpp"
-#include "flows/phone_login.hpp"
-#include "flows/social_login.hpp"
+#include "flows/login/phone_login.hpp"
+#include "flows/login/social_login.hpp"
 #include "idp/wechat_mini.hpp"
 
 namespace ciamd {

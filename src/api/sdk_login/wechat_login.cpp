@@ -2,7 +2,7 @@
 
 #include "api/json_body.hpp"
 #include "api/sdk_login/login_endpoint.hpp"
-#include "flows/social_login.hpp"
+#include "flows/login/social_login.hpp"
 #include "idp/wechat_open.hpp"
 
 namespace ciamd {

@@ -4,8 +4,8 @@
 #include "api/sdk_endpoint.hpp"
 #include "api/sdk_verify/targets.hpp"
 #include "core/phone.hpp"
-#include "flows/mfa.hpp"
-#include "net/runtime.hpp"
+#include "exec/runtime.hpp"
+#include "flows/mfa/mfa.hpp"
 
 namespace ciamd {
 namespace {

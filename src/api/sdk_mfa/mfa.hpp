@@ -6,12 +6,12 @@
 // Codes come from sms/send / email/send with MFA_AUTH_SMS / MFA_AUTH_EMS. Checks after the common
 // ones: state token of an MFA flow (COMMON.1007), the factor usable (PARAM.0117), a named target
 // well-formed (PARAM.0111/0113) and the user's own (PARAM.0118), verify_code (PARAM.0115); then
-// flows/mfa verifies and commits.
+// flows/mfa/mfa verifies and commits.
 #pragma once
 
 #include "api/services.hpp"
+#include "exec/task.hpp"
 #include "net/http.hpp"
-#include "net/task.hpp"
 
 namespace ciamd {
 

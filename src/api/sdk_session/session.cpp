@@ -1,7 +1,7 @@
 #include "api/sdk_session/session.hpp"
 
 #include "api/sdk_endpoint.hpp"
-#include "flows/session_refresh.hpp"
+#include "flows/session/session_refresh.hpp"
 
 namespace ciamd {
 namespace {

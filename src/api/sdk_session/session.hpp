@@ -3,12 +3,12 @@
 //   POST /api/v2/sdk/sso/session-token/id-token -> {"session_token","expire","id_token"}
 //   POST /api/v2/sdk/logout                     -> 200, empty body
 // After the common checks: a missing or blank `session-token` is PARAM.0023 on both; then
-// flows/session_refresh decides. A body, if any, is ignored.
+// flows/session/session_refresh decides. A body, if any, is ignored.
 #pragma once
 
 #include "api/services.hpp"
+#include "exec/task.hpp"
 #include "net/http.hpp"
-#include "net/task.hpp"
 
 namespace ciamd {
 

@@ -3,7 +3,7 @@
 #include "api/json_body.hpp"
 #include "api/sdk_endpoint.hpp"
 #include "api/sdk_verify/targets.hpp"
-#include "flows/social_bind.hpp"
+#include "flows/social/social_bind.hpp"
 
 namespace ciamd {
 namespace {

@@ -3,12 +3,12 @@
 //   POST /api/v2/sdk/social/register-bind  (USER_REGISTER state token)
 // Body {"mobile","verify_code"} or {"email","verify_code"} (mobile wins when both are given).
 // Checks: common, state token, target (PARAM.0110/0111, 0112/0113), the app's bind method
-// (PARAM.0116), verify_code (PARAM.0115); then flows/social_bind decides and commits.
+// (PARAM.0116), verify_code (PARAM.0115); then flows/social/social_bind decides and commits.
 #pragma once
 
 #include "api/services.hpp"
+#include "exec/task.hpp"
 #include "net/http.hpp"
-#include "net/task.hpp"
 
 namespace ciamd {
 

@@ -2,7 +2,7 @@
 
 #include "api/sdk_endpoint.hpp"
 #include "api/sdk_login/miniprogram_code.hpp"
-#include "flows/social_bind.hpp"
+#include "flows/social/social_bind.hpp"
 #include "idp/wechat_mini.hpp"
 
 namespace ciamd {

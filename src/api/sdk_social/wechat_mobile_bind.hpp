@@ -4,13 +4,13 @@
 //   POST /api/v2/sdk/social/wechat-mobile-register-bind  (USER_REGISTER state token)
 // Body {"wechat_code"} (the seed's table spells it "wchat_code": both are read). Checks: common,
 // state token (COMMON.1007), the code (PARAM.0011), mini program credentials (LOGIN.1003); then
-// wxa/business/getuserphonenumber gives the number and flows/social_bind decides as for a verified
-// SMS code. A WeChat failure leaves the flow usable.
+// wxa/business/getuserphonenumber gives the number and flows/social/social_bind decides as for a
+// verified SMS code. A WeChat failure leaves the flow usable.
 #pragma once
 
 #include "api/services.hpp"
+#include "exec/task.hpp"
 #include "net/http.hpp"
-#include "net/task.hpp"
 
 namespace ciamd {
 

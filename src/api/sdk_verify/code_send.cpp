@@ -5,9 +5,9 @@
 #include "api/json_body.hpp"
 #include "api/sdk_endpoint.hpp"
 #include "api/sdk_verify/targets.hpp"
-#include "flows/mfa.hpp"
-#include "flows/verification.hpp"
-#include "net/runtime.hpp"
+#include "exec/runtime.hpp"
+#include "flows/mfa/mfa.hpp"
+#include "flows/verification/verification.hpp"
 #include "store/store.hpp"
 
 namespace ciamd {

@@ -2,13 +2,13 @@
 // with the flow's X-state-token (API.md "Verification codes"). Checks, in order: the common
 // checks, the state token (a USER_REGISTER or SOCIAL_BIND flow), the body: type (PARAM.0114; of
 // another flow: COMMON.1007), the app's bind methods (PARAM.0116), the target (PARAM.0110/0111
-// or 0112/0113). Then flows/verification sends; success is HTTP 200 with an empty body. An
-// optional "captcha_token" is accepted and ignored.
+// or 0112/0113). Then flows/verification/verification sends; success is HTTP 200 with an empty
+// body. An optional "captcha_token" is accepted and ignored.
 #pragma once
 
 #include "api/services.hpp"
+#include "exec/task.hpp"
 #include "net/http.hpp"
-#include "net/task.hpp"
 
 namespace ciamd {
 

@@ -4,7 +4,7 @@
 
 #include "api/json_body.hpp"
 #include "core/phone.hpp"
-#include "flows/verification.hpp"
+#include "flows/verification/verification.hpp"
 
 namespace ciamd {
 namespace {

@@ -39,8 +39,8 @@ std::vector<BindMethod> read_bind_methods(const std::string& csv) {
   return known(parse_bind_methods(csv), "applications.bind_methods", csv);
 }
 
-// flows/admin never stores an empty list, but the store keeps what it is given: an empty list
-// reads back empty, not as the defaults, so that a round trip is exact.
+// flows/admin/applications never stores an empty list, but the store keeps what it is given: an
+// empty list reads back empty, not as the defaults, so that a round trip is exact.
 std::vector<MfaFactor> read_mfa_factors(const std::string& csv) {
   if (csv.empty()) return {};
   return known(parse_mfa_factors(csv), "applications.mfa_factors", csv);
@@ -94,8 +94,8 @@ Identity identity_from_json(const std::string& text) {
 }
 
 // The AAD of each sealed secret column. The two differ so that a sealed value moved from one
-// column to the other does not open; "/" cannot occur in a client id (flows/admin allows
-// [A-Za-z0-9_-]), so no application's WeChat AAD equals another's mini program AAD.
+// column to the other does not open; "/" cannot occur in a client id (flows/admin/applications
+// allows [A-Za-z0-9_-]), so no application's WeChat AAD equals another's mini program AAD.
 std::string wechat_secret_aad(const std::string& client_id) {
   return client_id;
 }

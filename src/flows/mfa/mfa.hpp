@@ -1,0 +1,50 @@
+// flows/mfa/mfa: the second factor an MFA_AUTH result asks for (API.md "Completing a flow").
+//
+//   mfa_target_blocking(): where an MFA code goes: the flow's user's own phone (SMS) or email
+//        (EMAIL). PARAM.0117 when the application does not accept that factor or the user has
+//        none; PARAM.0118 when the client names another phone/email. The client never chooses
+//        where a second factor is delivered.
+//   MfaCompletion::complete(): the code verified against that target (CAPTCHA.0007, a wrong one
+//        counts a try), the access rules again (USER.0039, ACCESS_DENIED), then one transaction:
+//        code and flow consumed, session, the device remembered (for `new_device`) -> SUCCESS.
+//
+//   Result<std::string> to = co_await pool.run([&] {
+//       return mfa_target_blocking(store, app, flow, Channel::kSms, std::nullopt); });
+//   Result<LoginOutcome> r = co_await MfaCompletion(services, verification)
+//                                .complete(app, flow, Channel::kSms, std::nullopt, "123456",
+//                                device);
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/model.hpp"
+#include "core/result.hpp"
+#include "exec/task.hpp"
+#include "flows/outcome.hpp"
+#include "flows/services.hpp"
+#include "flows/verification/verification.hpp"
+
+namespace ciamd {
+
+class Store;
+
+// `claimed`: a normalised phone/email from the request body, if it named one.
+Result<std::string> mfa_target_blocking(Store& store, const Application& app, const FlowState& flow,
+                                        Channel channel, const std::optional<std::string>& claimed);
+
+class MfaCompletion {
+ public:
+  MfaCompletion(const FlowServices& services, const Verification& verification)
+      : services_(services), verification_(verification) {}
+
+  Task<Result<LoginOutcome>> complete(const Application& app, const FlowState& flow,
+                                      Channel channel, std::optional<std::string> claimed,
+                                      std::string code, const DeviceContext& device) const;
+
+ private:
+  const FlowServices& services_;
+  const Verification& verification_;
+};
+
+}  // namespace ciamd

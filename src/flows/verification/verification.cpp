@@ -1,0 +1,274 @@
+#include "flows/verification/verification.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <exception>
+#include <optional>
+
+#include "exec/runtime.hpp"
+#include "flows/ids.hpp"
+#include "tokens/crypto.hpp"
+
+namespace ciamd {
+namespace {
+
+constexpr std::int64_t kDay = 86'400;
+constexpr std::uint32_t kCodeSpace = 1'000'000;
+// The largest multiple of 10^6 that fits 32 bits: values at or above it are redrawn, so every
+// code is equally likely.
+constexpr std::uint32_t kUniformBound = 4'294'000'000U;
+// How long a send may hold its target's lease: the longest delivery the default settings allow
+// (a webhook: 3 attempts of 3 s connect + 5 s request, plus backoffs, about 25 s; SMTP: 10 s)
+// with room to spare. A node that crashes mid-send holds its targets no longer than this.
+constexpr UnixSeconds kSendLeaseTtl = 60;
+
+struct PurposeName {
+  CodePurpose purpose;
+  std::string_view name;
+};
+constexpr PurposeName kPurposes[] = {
+    {CodePurpose::kRegisterSms, "REGISTER_SMS"}, {CodePurpose::kBindMobileSms, "BIND_MOBILE_SMS"},
+    {CodePurpose::kRegisterEms, "REGISTER_EMS"}, {CodePurpose::kBindEmailEms, "BIND_EMAIL_EMS"},
+    {CodePurpose::kMfaSms, "MFA_AUTH_SMS"},      {CodePurpose::kMfaEmail, "MFA_AUTH_EMS"},
+};
+
+void replace_all(std::string& text, std::string_view what, std::string_view with) {
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + with.size())) {
+    text.replace(at, what.size(), with);
+  }
+}
+
+std::string render(std::string text, const std::string& code, std::int64_t minutes) {
+  replace_all(text, "{code}", code);
+  replace_all(text, "{minutes}", std::to_string(minutes));
+  return text;
+}
+
+}  // namespace
+
+std::string_view to_string(CodePurpose p) {
+  for (const auto& e : kPurposes) {
+    if (e.purpose == p) return e.name;
+  }
+  return "REGISTER_SMS";
+}
+
+std::optional<CodePurpose> parse_code_purpose(std::string_view s) {
+  for (const auto& e : kPurposes) {
+    if (e.name == s) return e.purpose;
+  }
+  return std::nullopt;
+}
+
+Channel channel_of(CodePurpose p) {
+  return p == CodePurpose::kRegisterSms || p == CodePurpose::kBindMobileSms ||
+                 p == CodePurpose::kMfaSms
+             ? Channel::kSms
+             : Channel::kEmail;
+}
+
+FlowKind flow_kind_of(CodePurpose p) {
+  switch (p) {
+    case CodePurpose::kRegisterSms:
+    case CodePurpose::kRegisterEms:
+      return FlowKind::kSocialRegister;
+    case CodePurpose::kBindMobileSms:
+    case CodePurpose::kBindEmailEms:
+      return FlowKind::kSocialBind;
+    case CodePurpose::kMfaSms:
+    case CodePurpose::kMfaEmail:
+      return FlowKind::kMfa;
+  }
+  return FlowKind::kSocialBind;
+}
+
+CodePurpose purpose_for(FlowKind kind, Channel channel) {
+  const bool sms = channel == Channel::kSms;
+  switch (kind) {
+    case FlowKind::kSocialRegister:
+      return sms ? CodePurpose::kRegisterSms : CodePurpose::kRegisterEms;
+    case FlowKind::kSocialBind:
+      return sms ? CodePurpose::kBindMobileSms : CodePurpose::kBindEmailEms;
+    case FlowKind::kMfa:
+      return sms ? CodePurpose::kMfaSms : CodePurpose::kMfaEmail;
+  }
+  return sms ? CodePurpose::kBindMobileSms : CodePurpose::kBindEmailEms;
+}
+
+std::optional<std::string> normalize_email(std::string_view input) {
+  const auto first = input.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return std::nullopt;
+  const auto last = input.find_last_not_of(" \t\r\n");
+  std::string email(input.substr(first, last - first + 1));
+  std::transform(email.begin(), email.end(), email.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (email.size() > 254) return std::nullopt;
+  const auto at = email.find('@');
+  if (at == std::string::npos || at == 0 || email.find('@', at + 1) != std::string::npos) {
+    return std::nullopt;
+  }
+  for (unsigned char c : email) {
+    if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == ',' || c == ';' || c == '"' ||
+        c == '(' || c == ')' || c == '[' || c == ']' || c == '\\') {
+      return std::nullopt;
+    }
+  }
+  const std::string_view domain = std::string_view(email).substr(at + 1);
+  const auto dot = domain.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == domain.size() ||
+      domain.find("..") != std::string_view::npos || domain.front() == '-') {
+    return std::nullopt;
+  }
+  return email;
+}
+
+Verification::Verification(const FlowServices& services, VerificationSettings settings,
+                           std::string code_key, Sender* sms, Sender* email)
+    : services_(services),
+      settings_(std::move(settings)),
+      key_(std::move(code_key)),
+      sms_(sms),
+      email_(email) {}
+
+std::string Verification::new_code() {
+  for (;;) {
+    const std::string bytes = crypto::random_bytes(4);
+    std::uint32_t v = 0;
+    for (char b : bytes) v = (v << 8) | static_cast<unsigned char>(b);
+    if (v >= kUniformBound) continue;
+    std::string code = std::to_string(v % kCodeSpace);
+    return std::string(6 - code.size(), '0') + code;
+  }
+}
+
+std::string Verification::code_hash(std::string_view code) const {
+  return crypto::hex_encode(crypto::hmac_sha256(key_, code));
+}
+
+Status Verification::check_limits_blocking(const std::string& target, const std::string& peer,
+                                           UnixSeconds now) const {
+  Store& store = services_.store;
+  const std::string target_key = "target:" + target;
+  if (settings_.resend_interval > 0 &&
+      store.count_sends(target_key, now - settings_.resend_interval + 1) > 0) {
+    return ApiError{ErrorCode::kTooManyRequests, "resend interval"};
+  }
+  if (store.count_sends(target_key, now - kDay + 1) >= settings_.daily_cap_per_target) {
+    return ApiError{ErrorCode::kTooManyRequests, "daily cap per target"};
+  }
+  if (store.count_sends("peer:" + peer, now - kDay + 1) >= settings_.daily_cap_per_peer) {
+    return ApiError{ErrorCode::kTooManyRequests, "daily cap per peer " + peer};
+  }
+  return Done{};
+}
+
+Notification Verification::message(CodePurpose purpose, const std::string& target,
+                                   const std::string& code, Language lang) const {
+  const std::int64_t minutes = (settings_.code_ttl + 59) / 60;
+  const bool zh = lang == Language::kChinese;
+  Notification n;
+  n.channel = channel_of(purpose);
+  n.to = target;
+  n.purpose = std::string(to_string(purpose));
+  if (n.channel == Channel::kSms) {
+    n.text = render(zh ? settings_.sms_template_zh : settings_.sms_template_en, code, minutes);
+  } else {
+    n.subject = render(zh ? settings_.email_subject_zh : settings_.email_subject_en, code, minutes);
+    n.text = render(zh ? settings_.email_template_zh : settings_.email_template_en, code, minutes);
+  }
+  return n;
+}
+
+Task<Status> Verification::send(const FlowState& flow, CodePurpose purpose, std::string target,
+                                Language lang, const DeviceContext& device) const {
+  Sender* sender = channel_of(purpose) == Channel::kSms ? sms_ : email_;
+  if (sender == nullptr) {
+    co_return ApiError{ErrorCode::kCodeSendFailed,
+                       channel_of(purpose) == Channel::kSms
+                           ? "no SMS sender configured ([notify] sms)"
+                           : "no email sender configured ([notify] email)"};
+  }
+  // Taken before the limit checks, so that concurrent sends (on any node) cannot all pass them
+  // before the first one is recorded. The holder is this request alone: a second send from this
+  // very node is refused as well.
+  const std::string lease = "send/" + target;
+  const std::string holder = node_id() + "/" + crypto::random_hex(8);
+  const UnixSeconds now = services_.clock();
+  const bool held = co_await services_.pool.run([this, &lease, &holder, now] {
+    return services_.store.acquire_lease(lease, holder, now, now + kSendLeaseTtl);
+  });
+  if (!held) co_return ApiError{ErrorCode::kTooManyRequests, "a send to this target is under way"};
+
+  // Released on every way out, an exception included; a handler cannot co_await, so the
+  // exception is carried past the release.
+  std::exception_ptr thrown;
+  std::optional<Status> result;
+  try {
+    result.emplace(co_await send_leased(flow, purpose, target, lang, device, *sender));
+  } catch (...) {
+    thrown = std::current_exception();
+  }
+  try {
+    co_await services_.pool.run(
+        [this, &lease, &holder] { services_.store.release_lease(lease, holder); });
+  } catch (const StoreError& e) {
+    // The send itself is settled; the lease expires kSendLeaseTtl after it was taken.
+    spdlog::warn("could not release the lease {}: {}", lease, e.what());
+  }
+  if (thrown) std::rethrow_exception(thrown);
+  co_return std::move(*result);
+}
+
+Task<Status> Verification::send_leased(const FlowState& flow, CodePurpose purpose,
+                                       const std::string& target, Language lang,
+                                       const DeviceContext& device, Sender& sender) const {
+  const UnixSeconds now = services_.clock();
+  const std::string peer = device.peer_address;
+  Status allowed = co_await services_.pool.run(
+      [this, &target, &peer, now] { return check_limits_blocking(target, peer, now); });
+  if (!allowed) co_return allowed.error();
+
+  const std::string code = new_code();
+  Notification note = message(purpose, target, code, lang);
+  note.request_id = device.request_id;
+  // Delivered first, stored after: an undelivered code never exists (and leaves the previous
+  // code of the target usable), and a failed delivery changes nothing the limits count.
+  Status sent = co_await sender.deliver(note);
+  if (!sent) co_return sent.error();
+
+  const UnixSeconds at = services_.clock();
+  VerificationCode row;
+  row.id = crypto::random_hex(16);
+  row.flow_id = flow.id;
+  row.purpose = std::string(to_string(purpose));
+  row.target = target;
+  row.code_hash = code_hash(code);
+  row.created_at = at;
+  row.expires_at = at + settings_.code_ttl;
+  co_await services_.pool.run([this, &row, &target, &peer, at] {
+    services_.store.insert_verification_code(row);
+    services_.store.record_send("target:" + target, at);
+    services_.store.record_send("peer:" + peer, at);
+  });
+  co_return Done{};
+}
+
+Result<VerificationCode> Verification::verify_blocking(const std::string& flow_id,
+                                                       CodePurpose purpose,
+                                                       const std::string& target,
+                                                       std::string_view code) const {
+  std::optional<VerificationCode> live =
+      services_.store.find_live_code(flow_id, to_string(purpose), target, services_.clock());
+  if (!live) return ApiError{ErrorCode::kCodeIncorrect, "no live code for this target"};
+  if (!crypto::constant_time_equal(code_hash(code), live->code_hash)) {
+    const int attempts = services_.store.record_failed_attempt(live->id, settings_.max_attempts);
+    return ApiError{ErrorCode::kCodeIncorrect, "wrong code, attempt " + std::to_string(attempts) +
+                                                   " of " + std::to_string(settings_.max_attempts)};
+  }
+  return std::move(*live);
+}
+
+}  // namespace ciamd

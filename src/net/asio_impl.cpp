@@ -1,6 +1,0 @@
-// The one translation unit that compiles Asio, Asio's SSL support and Beast. Every other file
-// sees them as header declarations only (BOOST_ASIO_SEPARATE_COMPILATION and
-// BOOST_BEAST_SEPARATE_COMPILATION come from the ciamd_boost target), which keeps the build fast.
-#include <boost/asio/impl/src.hpp>
-#include <boost/asio/ssl/impl/src.hpp>
-#include <boost/beast/src.hpp>
