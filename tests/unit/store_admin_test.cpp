@@ -352,7 +352,7 @@ TEST_F(StoreAdminTest, UpdateUserWritesContactFieldsOnly) {
   changed.mobile = "+8613800000000";
   changed.email = "new@example.com";
   changed.updated_at = 1700009999;
-  EXPECT_EQ(store_->update_user(changed), CommitResult::kOk);
+  EXPECT_EQ(store_->update_user(changed), UserUpdate::kOk);
 
   const auto found = store_->find_user("1001");
   ASSERT_TRUE(found);
@@ -369,7 +369,7 @@ TEST_F(StoreAdminTest, UpdateUserWritesContactFieldsOnly) {
   // Clearing stores NULL (the table's "none"), so another user's empty field is no clash.
   changed.mobile.clear();
   changed.email.clear();
-  EXPECT_EQ(store_->update_user(changed), CommitResult::kOk);
+  EXPECT_EQ(store_->update_user(changed), UserUpdate::kOk);
   EXPECT_EQ(count("users", "id = '1001' AND mobile IS NULL AND email IS NULL"), 1);
 }
 
@@ -379,19 +379,19 @@ TEST_F(StoreAdminTest, UpdateUserConflictsOnAnotherUsersMobileOrEmail) {
   User changed = *store_->find_user("1001");
   changed.name = "Changed";
   changed.mobile = "+861591002";  // 1002's
-  EXPECT_EQ(store_->update_user(changed), CommitResult::kUserConflict);
+  EXPECT_EQ(store_->update_user(changed), UserUpdate::kContactTaken);
   changed.mobile = "+861591001";
   changed.email = "1002@example.com";  // 1002's
-  EXPECT_EQ(store_->update_user(changed), CommitResult::kUserConflict);
+  EXPECT_EQ(store_->update_user(changed), UserUpdate::kContactTaken);
   EXPECT_EQ(store_->find_user("1001")->name, "Name 1001");  // nothing written
 
   // Keeping one's own mobile and email is no conflict.
   changed.email = "1001@example.com";
-  EXPECT_EQ(store_->update_user(changed), CommitResult::kOk);
+  EXPECT_EQ(store_->update_user(changed), UserUpdate::kOk);
   EXPECT_EQ(store_->find_user("1001")->name, "Changed");
 
-  // The contract has no "not found": a user gone meanwhile reads as a conflict.
-  EXPECT_EQ(store_->update_user(sample_user("9999")), CommitResult::kUserConflict);
+  // A user gone meanwhile is told apart from a conflict.
+  EXPECT_EQ(store_->update_user(sample_user("9999")), UserUpdate::kUnknownUser);
   EXPECT_FALSE(store_->find_user("9999"));
 }
 

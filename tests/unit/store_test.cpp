@@ -366,10 +366,11 @@ TEST_F(StoreTest, UserStatusAndListing) {
     for (const auto& u : users) out.push_back(u.id);
     return out;
   };
-  EXPECT_EQ(ids(store_->list_users(10, 0)), (std::vector<std::string>{"c", "a", "b"}));
-  EXPECT_EQ(ids(store_->list_users(2, 0)), (std::vector<std::string>{"c", "a"}));
-  EXPECT_EQ(ids(store_->list_users(2, 2)), (std::vector<std::string>{"b"}));
-  EXPECT_TRUE(store_->list_users(0, 0).empty());
+  // Every user, by id, a page at a time after a cursor.
+  EXPECT_EQ(ids(store_->find_users("", "", 10)), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(ids(store_->find_users("", "", 2)), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(ids(store_->find_users("", "b", 2)), (std::vector<std::string>{"c"}));
+  EXPECT_TRUE(store_->find_users("", "", 0).empty());
 }
 
 // --- assignments -------------------------------------------------------------------------------

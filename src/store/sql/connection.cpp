@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "store/store.hpp"
+#include "store/store_error.hpp"
 
 namespace ciamd::sql {
 

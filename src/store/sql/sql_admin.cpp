@@ -159,7 +159,7 @@ std::vector<User> SqlStore::find_users(std::string_view term, std::string_view a
   return read_all(stmt, sql::read_user);
 }
 
-CommitResult SqlStore::update_user(const User& user) {
+UserUpdate SqlStore::update_user(const User& user) {
   // username, status and created_at are not the operator's to edit here (status has
   // set_user_status, which revokes sessions with it).
   auto conn = pool_->acquire();
@@ -169,10 +169,8 @@ CommitResult SqlStore::update_user(const User& user) {
                 user.updated_at);
   // The only UNIQUE keys this statement can break are users_mobile_key and users_email_key.
   const std::optional<int> changed = stmt.execute_unless_duplicate();
-  if (!changed) return CommitResult::kUserConflict;
-  // The caller looked the user up first, so no row means the user was deleted meanwhile: the
-  // contract has no "not found" result, and a conflict with a concurrent change is what it was.
-  return *changed == 1 ? CommitResult::kOk : CommitResult::kUserConflict;
+  if (!changed) return UserUpdate::kContactTaken;
+  return *changed == 1 ? UserUpdate::kOk : UserUpdate::kUnknownUser;
 }
 
 bool SqlStore::delete_user(std::string_view user_id) {

@@ -11,9 +11,9 @@
 namespace ciamd {
 namespace {
 
-// The AAD a server token is sealed under (store.hpp, SharedServerToken). sql_reseal.cpp reseals
-// with the same AAD. "/" cannot occur in a client id, so no token's AAD equals an application
-// secret's.
+// The AAD a server token is sealed under (store/shared_state_store.hpp, SharedServerToken).
+// sql_reseal.cpp reseals with the same AAD. "/" cannot occur in a client id, so no token's AAD
+// equals an application secret's.
 std::string server_token_aad(std::string_view appid) {
   return "server-token/" + std::string(appid);
 }

@@ -158,15 +158,6 @@ std::optional<User> SqlStore::find_user_by_email(std::string_view lower_email) {
   return find_one(*conn, sql, sql::read_user, lower_email);
 }
 
-std::vector<User> SqlStore::list_users(int limit, int offset) {
-  static const std::string sql =
-      sql::select_sql(sql::kUsers, "ORDER BY created_at, id LIMIT ?1 OFFSET ?2");
-  // SQLite reads a negative LIMIT as "no limit"; the caller asked for a bound.
-  if (limit <= 0) return {};
-  auto conn = pool_->acquire();
-  return find_all(*conn, sql, sql::read_user, limit, offset < 0 ? 0 : offset);
-}
-
 bool SqlStore::set_user_status(std::string_view user_id, UserStatus status, UnixSeconds now) {
   auto conn = pool_->acquire();
   // One transaction, so that no login can see the user disabled while a session of theirs still

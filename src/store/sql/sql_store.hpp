@@ -1,6 +1,6 @@
-// store/sql/sql_store: the Store on a SQL database, written once for both backends (SQLite, the
-// embedded default, and PostgreSQL, for several nodes): store/sql/connection.hpp is the surface
-// it uses and says which SQL both read.
+// store/sql/sql_store: the Store (every role) on a SQL database, written once for both backends
+// (SQLite, the embedded default, and PostgreSQL, for several nodes): store/sql/connection.hpp is
+// the surface it uses and says which SQL both read.
 //
 // A pool of connections, each caching its prepared statements, makes every method safe to call
 // from many threads. Prefer open_store() to constructing this directly.
@@ -36,7 +36,6 @@ class SqlStore final : public Store {
   std::optional<User> find_user(std::string_view user_id) override;
   std::optional<User> find_user_by_mobile(std::string_view e164) override;
   std::optional<User> find_user_by_email(std::string_view lower_email) override;
-  std::vector<User> list_users(int limit, int offset) override;
   bool set_user_status(std::string_view user_id, UserStatus status, UnixSeconds now) override;
 
   std::optional<Identity> find_identity(std::string_view provider, std::string_view provider_app_id,
@@ -95,7 +94,7 @@ class SqlStore final : public Store {
   bool revoke_admin_token(std::string_view id, UnixSeconds now) override;
   std::vector<User> find_users(std::string_view term, std::string_view after_id,
                                int limit) override;
-  CommitResult update_user(const User& user) override;
+  UserUpdate update_user(const User& user) override;
   bool delete_user(std::string_view user_id) override;
   bool unlink_identity(std::string_view provider, std::string_view provider_app_id,
                        std::string_view subject) override;
