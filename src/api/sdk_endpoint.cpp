@@ -11,24 +11,29 @@
 namespace ciamd {
 namespace {
 
-Task<Result<EndpointReply>> checked_steps(const ApiServices& api, const HttpRequest& http,
-                                          SdkRequest& sdk, const EndpointSpec& spec,
-                                          std::optional<FlowState>& flow,
-                                          const EndpointSteps& steps) {
-  if (auto checked = co_await check_sdk_request(api, sdk); !checked) co_return checked.error();
+// Who is asking and, for a flow continuation, which flow: the checks before the body.
+struct Admitted {
+  std::shared_ptr<const Application> app;
+  std::optional<FlowState> flow;
+};
+
+Task<Result<Admitted>> admit_request(const ApiServices& api, const SdkRequest& sdk,
+                                     const EndpointSpec& spec) {
+  Result<std::shared_ptr<const Application>> app = co_await check_sdk_request(api, sdk);
+  if (!app) co_return app.error();
+  Admitted admitted{std::move(app.value()), std::nullopt};
   if (!spec.flows.empty()) {
-    Result<FlowState> loaded =
-        co_await load_flow(api.flows, sdk.state_token, sdk.client_id, spec.flows);
-    if (!loaded) co_return loaded.error();
-    flow.emplace(std::move(loaded.value()));
+    Result<FlowState> flow =
+        co_await api.flow_guard.load(sdk.state_token, sdk.client_id, spec.flows);
+    if (!flow) co_return flow.error();
+    admitted.flow = std::move(flow.value());
   }
-  if (!spec.json_body) {
-    const boost::json::object none;
-    co_return co_await steps(SdkCall{sdk, flow, none});
-  }
-  auto body = parse_json_object(http);
-  if (!body) co_return body.error();
-  co_return co_await steps(SdkCall{sdk, flow, body.value()});
+  co_return admitted;
+}
+
+Result<boost::json::object> read_body(const HttpRequest& http, const EndpointSpec& spec) {
+  if (!spec.json_body) return boost::json::object{};
+  return parse_json_object(http);
 }
 
 AuditEvent audit_event(const SdkRequest& sdk, const EndpointSpec& spec,
@@ -48,13 +53,31 @@ AuditEvent audit_event(const SdkRequest& sdk, const EndpointSpec& spec,
 
 }  // namespace
 
+Result<EndpointReply> as_reply(Result<LoginOutcome> outcome) {
+  if (!outcome) return outcome.error();
+  return EndpointReply{std::move(outcome.value())};
+}
+
 Task<HttpResponse> run_sdk_endpoint(const ApiServices& api, const HttpRequest& http,
                                     EndpointSpec spec, EndpointSteps steps) {
   SdkRequest sdk = read_sdk_headers(http);
   std::optional<FlowState> flow;
   std::optional<Result<EndpointReply>> result;
   try {
-    result.emplace(co_await checked_steps(api, http, sdk, spec, flow, steps));
+    Result<Admitted> admitted = co_await admit_request(api, sdk, spec);
+    if (!admitted) {
+      result.emplace(admitted.error());
+    } else {
+      sdk.app = std::move(admitted.value().app);
+      flow = std::move(admitted.value().flow);
+      Result<boost::json::object> body = read_body(http, spec);
+      if (!body) {
+        result.emplace(body.error());
+      } else {
+        const SdkCall call{http, sdk, flow, body.value()};
+        result.emplace(co_await steps(api, call));
+      }
+    }
   } catch (const std::exception& e) {
     result.emplace(ApiError{ErrorCode::kSystemBusy, std::string("unexpected: ") + e.what()});
   }
@@ -82,6 +105,12 @@ Task<HttpResponse> run_sdk_endpoint(const ApiServices& api, const HttpRequest& h
   }
   api.audit.record(std::move(event));
   co_return response;
+}
+
+Handler sdk_handler(const ApiServices& api, EndpointSpec spec, EndpointSteps steps) {
+  return [&api, spec = std::move(spec), steps = std::move(steps)](const HttpRequest& http) {
+    return run_sdk_endpoint(api, http, spec, steps);
+  };
 }
 
 }  // namespace ciamd

@@ -29,15 +29,15 @@ SdkRequest read_sdk_headers(const HttpRequest& http) {
   return sdk;
 }
 
-Task<Result<Done>> check_sdk_request(const ApiServices& api, SdkRequest& sdk) {
+Task<Result<std::shared_ptr<const Application>>> check_sdk_request(const ApiServices& api,
+                                                                   const SdkRequest& sdk) {
   if (sdk.device.os_version.empty() || sdk.device.fingerprint.empty() || sdk.device.agent.empty()) {
     co_return ErrorCode::kDeviceInfoIncomplete;
   }
   if (sdk.client_id.empty()) co_return ErrorCode::kClientIdEmpty;
   auto app = co_await api.apps.find(sdk.client_id);
   if (!app || !app->enabled) co_return ErrorCode::kAppNotRegistered;
-  sdk.app = std::move(app);
-  co_return Done{};
+  co_return std::move(app);
 }
 
 }  // namespace ciamd

@@ -3,8 +3,9 @@
 // application registered and enabled (PARAM.0003). Endpoints then check the state token, then
 // the body.
 //
-//   Result<SdkRequest> sdk = co_await check_sdk_request(api, http);
-//   if (!sdk) co_return render_error(sdk.error(), lang, http);
+//   SdkRequest sdk = read_sdk_headers(http);
+//   Result<std::shared_ptr<const Application>> app = co_await check_sdk_request(api, sdk);
+//   if (!app) co_return render_error(app.error(), sdk.lang, http.request_id);
 #pragma once
 
 #include <memory>
@@ -23,7 +24,7 @@ struct SdkRequest {
   Language lang = Language::kEnglish;
   DeviceContext device;
   std::string client_id;
-  std::shared_ptr<const Application> app;  // set once the checks passed
+  std::shared_ptr<const Application> app;  // the checked application; null before the checks
   std::string state_token;                 // X-state-token, "" when absent
 };
 
@@ -31,8 +32,10 @@ struct SdkRequest {
 // device and the client id even when a check fails).
 SdkRequest read_sdk_headers(const HttpRequest& http);
 
-// Runs the checks on `sdk`, filling sdk.app. Only the application lookup may touch the database
-// (through the application cache).
-Task<Result<Done>> check_sdk_request(const ApiServices& api, SdkRequest& sdk);
+// The common checks in API.md's order (device headers, client id, a registered and enabled
+// application); the application when they pass. Only the application lookup may touch the
+// database (through the application cache).
+Task<Result<std::shared_ptr<const Application>>> check_sdk_request(const ApiServices& api,
+                                                                   const SdkRequest& sdk);
 
 }  // namespace ciamd

@@ -1,4 +1,6 @@
-// api/services: what the handlers are given. Built once by app/; every member outlives the server.
+// api/services: what the SDK handlers are given: the use cases they call (one call per request)
+// and the shared pieces of the endpoint shape (application cache, audit trail, metrics). Built
+// once by app/; every member outlives the server.
 #pragma once
 
 #include "flows/services.hpp"
@@ -7,20 +9,26 @@ namespace ciamd {
 
 class AppDirectory;
 class AuditLog;
+class FlowGuard;
 class Metrics;
-class WechatOpenConnector;
-class WechatMiniConnector;
-class WeiboConnector;
+class MfaCompletion;
+class PhoneLogin;
+class SessionRefresher;
+class SocialBind;
+class SocialLogin;
 class Verification;
 
 struct ApiServices {
-  const FlowServices& flows;
+  const FlowServices& flows;  // clock, keys and token settings (JWKS, discovery document)
   AppDirectory& apps;
   AuditLog& audit;
-  WechatOpenConnector& wechat;
-  WechatMiniConnector& wechat_mini;
-  WeiboConnector& weibo;
-  const Verification& verification;  // codes for sms/send, email/send and the bind endpoints
+  const FlowGuard& flow_guard;  // state tokens of flow continuations
+  const SocialLogin& social_login;
+  const PhoneLogin& phone_login;
+  const SocialBind& social_bind;
+  const Verification& verification;  // sms/send, email/send
+  const MfaCompletion& mfa;
+  const SessionRefresher& sessions;
   // ciamd_logins_total is recorded here when set; a pointer with a default, so the services can
   // be built without metrics (tests, one-off commands).
   Metrics* metrics = nullptr;

@@ -5,57 +5,25 @@
 #include <boost/json/serialize.hpp>
 #include <iostream>
 
-#include "api/admin/records.hpp"
 #include "app/cli_output.hpp"
 #include "app/commands.hpp"
 #include "app/context.hpp"
 #include "core/clock.hpp"
-#include "store/store.hpp"
-#include "tokens/crypto.hpp"
+#include "render/records.hpp"
 
 namespace ciamd {
 namespace {
 
-// 43 characters after the prefix: 256 bits from the CSPRNG. The prefix makes a leaked token easy
-// to recognise (and to scan for in code and logs).
-constexpr std::string_view kTokenPrefix = "ciamd_at_";
-constexpr std::size_t kTokenRandomChars = 43;
-
-bool valid_name(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.' || c == '@';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 void create_token(CliState& state, const std::string& name, std::int64_t expires_in, bool json) {
-  if (!valid_name(name)) {
-    report_failure(state, ApiError{ErrorCode::kAdminInvalidArgument,
-                                   "name must be 1 to 64 characters of [A-Za-z0-9._@-]"});
+  AppContext ctx = open_context(state.config_path);
+  const UnixSeconds now = system_now();
+  Result<IssuedAdminToken> issued = admin_flows(ctx).tokens.issue(name, expires_in, now);
+  if (!issued) {
+    report_failure(state, issued.error());
     return;
   }
-  AppContext ctx = open_context(state.config_path);
-  for (const AdminToken& t : ctx.store->list_admin_tokens()) {
-    if (t.name == name) {
-      report_failure(state,
-                     ApiError{ErrorCode::kAdminConflict, "a token named " + name + " exists"});
-      return;
-    }
-  }
-  const UnixSeconds now = system_now();
-  const std::string token = std::string(kTokenPrefix) + crypto::random_alnum(kTokenRandomChars);
-  AdminToken record;
-  record.id = crypto::random_hex(8);
-  record.name = name;
-  record.token_hash = crypto::sha256_hex(token);
-  record.created_at = now;
-  record.expires_at = expires_in > 0 ? now + expires_in : 0;
-  ctx.store->insert_admin_token(record);
-  boost::json::object o = admin_token_json(record, now);
-  o["token"] = token;
+  boost::json::object o = admin_token_json(issued.value().record, now);
+  o["token"] = issued.value().token;
   print_record(o, json);
   if (!json) std::cerr << "the token is shown only now: keep it in a secret store\n";
 }
@@ -64,7 +32,7 @@ void list_tokens(CliState& state, bool json) {
   AppContext ctx = open_context(state.config_path);
   const UnixSeconds now = system_now();
   boost::json::array all;
-  for (const AdminToken& t : ctx.store->list_admin_tokens()) {
+  for (const AdminToken& t : admin_flows(ctx).tokens.all()) {
     boost::json::object o = admin_token_json(t, now);
     if (json) {
       all.push_back(std::move(o));
@@ -77,16 +45,13 @@ void list_tokens(CliState& state, bool json) {
 
 void revoke_token(CliState& state, const std::string& id_or_name, bool json) {
   AppContext ctx = open_context(state.config_path);
-  for (const AdminToken& t : ctx.store->list_admin_tokens()) {
-    if (t.id != id_or_name && t.name != id_or_name) continue;
-    const UnixSeconds now = system_now();
-    ctx.store->revoke_admin_token(t.id, now);
-    AdminToken after = t;
-    if (after.revoked_at == 0) after.revoked_at = now;
-    print_record(admin_token_json(after, now), json);
+  const UnixSeconds now = system_now();
+  Result<AdminToken> revoked = admin_flows(ctx).tokens.revoke(id_or_name, now);
+  if (!revoked) {
+    report_failure(state, revoked.error());
     return;
   }
-  report_failure(state, ApiError{ErrorCode::kAdminNotFound, "no admin token " + id_or_name});
+  print_record(admin_token_json(revoked.value(), now), json);
 }
 
 }  // namespace

@@ -5,12 +5,11 @@
 #include <boost/json/serialize.hpp>
 #include <iostream>
 
-#include "api/admin/records.hpp"
 #include "app/cli_output.hpp"
 #include "app/commands.hpp"
 #include "app/context.hpp"
 #include "core/clock.hpp"
-#include "flows/admin/applications.hpp"
+#include "render/records.hpp"
 
 namespace ciamd {
 namespace {
@@ -102,14 +101,15 @@ void add_tenant_commands(CLI::App& cli, CliState& state) {
   create->add_option("--name", *name, "Display name (default: the id)");
   create->callback([&state, json, id, name] {
     AppContext ctx = open_context(state.config_path);
-    ciamd::finish(state, create_tenant(*ctx.store, *id, name->empty() ? *id : *name, system_now()),
+    ciamd::finish(state,
+                  admin_flows(ctx).tenants.create(*id, name->empty() ? *id : *name, system_now()),
                   *json, tenant_json);
   });
   auto* list = tenant->add_subcommand("list", "List tenants");
   list->callback([&state, json] {
     AppContext ctx = open_context(state.config_path);
     boost::json::array all;
-    for (const Tenant& t : ctx.store->list_tenants()) {
+    for (const Tenant& t : admin_flows(ctx).tenants.all()) {
       if (*json) {
         all.push_back(tenant_json(t));
       } else {
@@ -137,7 +137,7 @@ void add_app_commands(CLI::App& cli, CliState& state) {
     AppContext ctx = open_context(state.config_path);
     AppChanges c = create_opts->changes();
     if (!create_opts->client_id.empty()) c.client_id = create_opts->client_id;
-    finish(state, create_application(*ctx.store, c, system_now()), *json);
+    finish(state, admin_flows(ctx).applications.create(c, system_now()), *json);
   });
 
   auto update_opts = std::make_shared<AppOptions>();
@@ -147,8 +147,8 @@ void add_app_commands(CLI::App& cli, CliState& state) {
   update->callback([&state, update_opts, json] {
     AppContext ctx = open_context(state.config_path);
     finish(state,
-           update_application(*ctx.store, update_opts->client_id, update_opts->changes(),
-                              system_now()),
+           admin_flows(ctx).applications.update(update_opts->client_id, update_opts->changes(),
+                                                system_now()),
            *json);
   });
 
@@ -157,7 +157,7 @@ void add_app_commands(CLI::App& cli, CliState& state) {
   show->add_option("client_id", *client_id)->required();
   show->callback([&state, client_id, json] {
     AppContext ctx = open_context(state.config_path);
-    finish(state, get_application(*ctx.store, *client_id), *json);
+    finish(state, admin_flows(ctx).applications.get(*client_id), *json);
   });
 
   for (const bool enable : {false, true}) {
@@ -168,7 +168,7 @@ void add_app_commands(CLI::App& cli, CliState& state) {
       AppContext ctx = open_context(state.config_path);
       AppChanges c;
       c.enabled = enable;
-      finish(state, update_application(*ctx.store, *client_id, c, system_now()), *json);
+      finish(state, admin_flows(ctx).applications.update(*client_id, c, system_now()), *json);
     });
   }
 
@@ -176,7 +176,7 @@ void add_app_commands(CLI::App& cli, CliState& state) {
   list->callback([&state, json] {
     AppContext ctx = open_context(state.config_path);
     boost::json::array all;
-    for (const Application& a : ctx.store->list_applications()) {
+    for (const Application& a : admin_flows(ctx).applications.all()) {
       if (*json) {
         all.push_back(application_json(a));
       } else {
@@ -192,7 +192,7 @@ void add_app_commands(CLI::App& cli, CliState& state) {
   assign->add_option("--user", *user_id, "User id")->required();
   assign->callback([&state, client_id, user_id] {
     AppContext ctx = open_context(state.config_path);
-    Result<Done> r = assign_user_to_application(*ctx.store, *client_id, *user_id);
+    Result<Done> r = admin_flows(ctx).applications.assign(*client_id, *user_id);
     if (!r) report_failure(state, r.error());
   });
 }

@@ -10,30 +10,27 @@
 #include <string>
 #include <vector>
 
-#include "api/admin/keys.hpp"
-#include "api/admin/records.hpp"
 #include "app/cli_output.hpp"
 #include "app/commands.hpp"
 #include "app/context.hpp"
 #include "core/clock.hpp"
 #include "flows/keys/signing_keys.hpp"
+#include "render/records.hpp"
 
 namespace ciamd {
 namespace {
 
 void list_keys(CliState& state, bool json) {
   AppContext ctx = open_context(state.config_path);
-  const std::vector<SigningKeyRecord> records = ctx.store->list_signing_keys();
-  const std::vector<KeyStatus> statuses = key_statuses(records, system_now());
+  const std::vector<KeyWithStatus> keys = admin_flows(ctx).keys.list(system_now());
   boost::json::array all;
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const SigningKeyRecord& r = records[i];
+  for (const auto& [r, status] : keys) {
     if (json) {
-      all.push_back(key_json(r, statuses[i]));
+      all.push_back(key_json(r, status));
       continue;
     }
-    std::cout << r.kid << "  " << r.algorithm << "  " << to_string(statuses[i].state)
-              << "  created " << iso_time(r.created_at) << "  activates "
+    std::cout << r.kid << "  " << r.algorithm << "  " << to_string(status.state) << "  created "
+              << iso_time(r.created_at) << "  activates "
               << iso_time(r.activates_at != 0 ? r.activates_at : r.created_at);
     if (r.retired_at != 0) std::cout << "  retired " << iso_time(r.retired_at);
     if (r.publish_until != 0) std::cout << "  in JWKS until " << iso_time(r.publish_until);
@@ -41,7 +38,7 @@ void list_keys(CliState& state, bool json) {
   }
   if (json) {
     std::cout << boost::json::serialize(all) << "\n";
-  } else if (records.empty()) {
+  } else if (keys.empty()) {
     std::cout << "no signing keys yet: the first `ciamd serve` creates them\n";
   }
 }
@@ -63,13 +60,13 @@ void rotate_command(CliState& state, const RotateOptions& opts, bool json) {
               << "fetched it (jwks_max_age " << cfg.jwks_max_age << " s + key_reload_interval "
               << cfg.key_reload_interval << " s)\n";
   }
-  Result<boost::json::array> done =
-      rotate_keys(*ctx.store, *ctx.sealer, opts.alg, lead, cfg.key_reload_interval, system_now());
+  Result<std::vector<RotatedKey>> done =
+      admin_flows(ctx).keys.rotate(opts.alg, lead, cfg.key_reload_interval, system_now());
   if (!done) {
     report_failure(state, done.error());
     return;
   }
-  for (const boost::json::value& rotation : done.value()) print_record(rotation.as_object(), json);
+  for (const RotatedKey& rotated : done.value()) print_record(rotated_key_json(rotated), json);
   if (!json) {
     std::cout << "running servers pick the new keys up within " << cfg.key_reload_interval
               << " s\n";

@@ -20,9 +20,16 @@
 #include "exec/runtime.hpp"
 #include "flows/app_directory.hpp"
 #include "flows/audit.hpp"
+#include "flows/flow_guard.hpp"
 #include "flows/ids.hpp"
 #include "flows/keys/signing_keys.hpp"
-#include "flows/purge.hpp"
+#include "flows/login/phone_login.hpp"
+#include "flows/login/social_login.hpp"
+#include "flows/maintenance/health.hpp"
+#include "flows/maintenance/purge.hpp"
+#include "flows/mfa/mfa.hpp"
+#include "flows/session/session_refresh.hpp"
+#include "flows/social/social_bind.hpp"
 #include "flows/upstream/shared_server_token.hpp"
 #include "flows/verification/verification.hpp"
 #include "idp/server_token.hpp"
@@ -171,25 +178,33 @@ void serve(const std::string& config_path, const std::string& ready_file) {
   NotifySenders senders = build_senders(cfg, client);
 
   const FlowServices flows{
-      *ctx.store,
-      pool,
-      keys,
-      state_tokens,
+      pool, keys, state_tokens,
       TokenSettings{cfg.tokens.issuer, cfg.tokens.state_token_ttl, cfg.tokens.jwks_max_age},
       system_now};
-  AppDirectory apps(*ctx.store, pool, std::chrono::milliseconds(cfg.server.app_cache_ttl_ms));
-  AuditLog audit(*ctx.store, pool);
-  const Verification verification(flows, verification_settings(cfg),
+  // The use cases, each given the store roles it uses (the one Store plays them all).
+  Store& store = *ctx.store;
+  AppDirectory apps(store, pool, std::chrono::milliseconds(cfg.server.app_cache_ttl_ms));
+  AuditLog audit(store, pool);
+  const Providers providers{wechat, wechat_mini, weibo};
+  const FlowGuard flow_guard(flows, store);
+  const SocialLogin social_login(flows, store, providers);
+  const PhoneLogin phone_login(flows, store, wechat_mini);
+  const Verification verification(flows, store, store, store, cfg.verification,
                                   ctx.sealer->derive_key("verification-code"), senders.sms.get(),
                                   senders.email.get());
-  const ApiServices api{flows, apps, audit, wechat, wechat_mini, weibo, verification, &metrics};
-  const AdminServices admin{*ctx.store,
+  const SocialBind social_bind(flows, store, verification, wechat_mini);
+  const MfaCompletion mfa(flows, store, verification);
+  const SessionRefresher sessions(flows, store, store);
+  const ApiServices api{flows,       apps,         audit, flow_guard, social_login, phone_login,
+                        social_bind, verification, mfa,   sessions,   &metrics};
+  const AdminFlows admin_use_cases = admin_flows(ctx);
+  const AdminServices admin{admin_use_cases,
                             pool,
                             audit,
-                            *ctx.sealer,
                             system_now,
                             cfg.tokens.key_publish_lead,
                             cfg.tokens.key_reload_interval};
+  const DatabaseHealth database_health(store, pool);
 
   PeriodicJob purge(runtime, pool, "purge", std::chrono::seconds(cfg.maintenance.purge_interval),
                     [&ctx, &cfg] {
@@ -219,7 +234,7 @@ void serve(const std::string& config_path, const std::string& ready_file) {
   std::optional<HttpServer> admin_server;
   if (!cfg.admin.listen.empty()) {
     Router admin_router = build_admin_router(admin);
-    add_ops_routes(admin_router, OpsServices{metrics, *ctx.store, pool, keys});
+    add_ops_routes(admin_router, OpsServices{metrics, database_health, keys});
     admin_router.instrument(metrics, "admin");
     admin_server.emplace(runtime, server_options(cfg, cfg.admin.listen), std::move(admin_router));
     metrics.watch_open_connections(

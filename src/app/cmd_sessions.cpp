@@ -5,13 +5,12 @@
 #include <boost/json/serialize.hpp>
 #include <iostream>
 
-#include "api/admin/records.hpp"
 #include "app/cli_output.hpp"
 #include "app/commands.hpp"
 #include "app/context.hpp"
 #include "core/clock.hpp"
-#include "flows/admin/sessions.hpp"
-#include "flows/purge.hpp"
+#include "flows/maintenance/purge.hpp"
+#include "render/records.hpp"
 
 namespace ciamd {
 
@@ -27,7 +26,7 @@ void add_session_commands(CLI::App& cli, CliState& state) {
   list->callback([&state, json, user_id] {
     AppContext ctx = open_context(state.config_path);
     const UnixSeconds now = system_now();
-    Result<std::vector<Session>> all = list_user_sessions(*ctx.store, *user_id);
+    Result<std::vector<Session>> all = admin_flows(ctx).sessions.list(*user_id);
     if (!all) {
       report_failure(state, all.error());
       return;
@@ -53,7 +52,7 @@ void add_session_commands(CLI::App& cli, CliState& state) {
   revoke->callback([&state, json, session_id, user_id, id_opt] {
     AppContext ctx = open_context(state.config_path);
     if (id_opt->count() > 0) {
-      finish(state, revoke_session_by_id(*ctx.store, *session_id, system_now()), *json,
+      finish(state, admin_flows(ctx).sessions.revoke(*session_id, system_now()), *json,
              [](const Session& s) { return session_json(s, system_now()); });
       return;
     }
@@ -62,7 +61,7 @@ void add_session_commands(CLI::App& cli, CliState& state) {
                                      "name a session id, or a user with --user"});
       return;
     }
-    finish(state, revoke_all_user_sessions(*ctx.store, *user_id, system_now()), *json,
+    finish(state, admin_flows(ctx).sessions.revoke_all(*user_id, system_now()), *json,
            [&user_id](int revoked) {
              boost::json::object o;
              o["user_id"] = *user_id;

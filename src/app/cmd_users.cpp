@@ -4,12 +4,12 @@
 #include <boost/json/serialize.hpp>
 #include <iostream>
 
-#include "api/admin/records.hpp"
 #include "app/cli_output.hpp"
 #include "app/commands.hpp"
 #include "app/context.hpp"
 #include "core/clock.hpp"
-#include "flows/admin/applications.hpp"
+#include "flows/admin/users.hpp"
+#include "render/records.hpp"
 
 namespace ciamd {
 namespace {
@@ -26,15 +26,20 @@ void add_user_commands(CLI::App& cli, CliState& state) {
   auto json = std::make_shared<bool>(false);
   user->add_flag("--json", *json, "Print JSON");
 
+  // Paged as the admin API pages (GET /admin/v1/users): by id, after a cursor.
   auto limit = std::make_shared<int>(100);
-  auto offset = std::make_shared<int>(0);
-  auto* list = user->add_subcommand("list", "List users, oldest first");
+  auto after = std::make_shared<std::string>();
+  auto query = std::make_shared<std::string>();
+  auto* list = user->add_subcommand("list", "List users by id, a page at a time");
   list->add_option("--limit", *limit, "At most this many (1-1000)")->check(CLI::Range(1, 1000));
-  list->add_option("--offset", *offset, "Skip this many")->check(CLI::NonNegativeNumber);
-  list->callback([&state, json, limit, offset] {
+  list->add_option("--after", *after, "Start after this user id (the previous page's next)");
+  list->add_option("--query", *query,
+                   "Only users whose id, username, mobile (any written form) or email is this");
+  list->callback([&state, json, limit, after, query] {
     AppContext ctx = open_context(state.config_path);
+    const Page<User> page = admin_flows(ctx).users.search(*query, *after, *limit);
     boost::json::array all;
-    for (const User& u : ctx.store->list_users(*limit, *offset)) {
+    for (const User& u : page.items) {
       if (*json) {
         all.push_back(user_json(u));
       } else {
@@ -42,6 +47,7 @@ void add_user_commands(CLI::App& cli, CliState& state) {
       }
     }
     if (*json) std::cout << boost::json::serialize(all) << "\n";
+    if (page.next) std::cerr << "more: --after " << *page.next << "\n";
   });
 
   auto user_id = std::make_shared<std::string>();
@@ -49,7 +55,7 @@ void add_user_commands(CLI::App& cli, CliState& state) {
   show->add_option("user_id", *user_id)->required();
   show->callback([&state, json, user_id] {
     AppContext ctx = open_context(state.config_path);
-    finish(state, get_user(*ctx.store, *user_id), *json);
+    finish(state, admin_flows(ctx).users.get(*user_id), *json);
   });
 
   for (const bool enable : {false, true}) {
@@ -58,7 +64,7 @@ void add_user_commands(CLI::App& cli, CliState& state) {
     cmd->add_option("user_id", *user_id)->required();
     cmd->callback([&state, json, user_id, enable] {
       AppContext ctx = open_context(state.config_path);
-      finish(state, set_user_enabled(*ctx.store, *user_id, enable, system_now()), *json);
+      finish(state, admin_flows(ctx).users.set_enabled(*user_id, enable, system_now()), *json);
     });
   }
 }

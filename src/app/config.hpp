@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "flows/verification/settings.hpp"
+
 namespace ciamd {
 
 class ConfigError : public std::runtime_error {
@@ -83,23 +85,8 @@ struct Config {
     std::int64_t smtp_timeout_ms = 10'000;
     std::string outbox_file = "outbox.jsonl";
   } notify;
-  struct Verification {
-    std::int64_t code_ttl = 300;
-    std::int64_t max_attempts = 5;
-    std::int64_t resend_interval = 60;
-    std::int64_t daily_cap_per_target = 10;
-    std::int64_t daily_cap_per_peer = 50;
-    std::string sms_template_en =
-        "Your verification code is {code}. It expires in {minutes} minutes.";
-    std::string sms_template_zh = "您的验证码是{code}，{minutes}分钟内有效。";
-    std::string email_subject_en = "Your verification code";
-    std::string email_subject_zh = "您的验证码";
-    std::string email_template_en =
-        "Your verification code is {code}. It expires in {minutes} minutes.\n\nIf you did not "
-        "ask for it, ignore this message.";
-    std::string email_template_zh =
-        "您的验证码是{code}，{minutes}分钟内有效。\n\n如非本人操作，请忽略本邮件。";
-  } verification;
+  // [verification]: the flows' own settings type, defaults included.
+  VerificationSettings verification;
   struct Log {
     std::string level = "info";
     std::string format = "text";  // "text" or "json" (one JSON object per line, app/logging)

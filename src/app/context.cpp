@@ -23,6 +23,17 @@ AppContext open_context(const std::string& config_path) {
   return ctx;
 }
 
+AdminFlows admin_flows(AppContext& ctx) {
+  Store& store = *ctx.store;
+  return AdminFlows{AdminTokens(store),
+                    ApplicationAdmin(store, store),
+                    TenantAdmin(store),
+                    UserAdmin(store, store),
+                    SessionAdmin(store, store),
+                    AuditTrail(store),
+                    KeyRotation(store, store, *ctx.sealer)};
+}
+
 void write_file_atomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "app/config.hpp"
+#include "flows/admin/admin_flows.hpp"
 #include "store/store.hpp"
 #include "tokens/sealer.hpp"
 
@@ -19,6 +20,10 @@ struct AppContext {
 
 // Loads the configuration, opens the database and applies pending migrations.
 AppContext open_context(const std::string& config_path);
+
+// Every operator use case over the context's store: what the CLI and the admin API share. The
+// result refers to `ctx`, which must outlive it.
+AdminFlows admin_flows(AppContext& ctx);
 
 // Writes `text` to `path` atomically (a temporary file, then rename), so a reader polling for the
 // file never sees half of it.

@@ -76,21 +76,4 @@ NotifySenders build_senders(const Config& cfg, HttpClient& client) {
   return out;
 }
 
-VerificationSettings verification_settings(const Config& cfg) {
-  const auto& v = cfg.verification;
-  VerificationSettings s;
-  s.code_ttl = v.code_ttl;
-  s.max_attempts = static_cast<int>(v.max_attempts);
-  s.resend_interval = v.resend_interval;
-  s.daily_cap_per_target = v.daily_cap_per_target;
-  s.daily_cap_per_peer = v.daily_cap_per_peer;
-  s.sms_template_en = v.sms_template_en;
-  s.sms_template_zh = v.sms_template_zh;
-  s.email_subject_en = v.email_subject_en;
-  s.email_subject_zh = v.email_subject_zh;
-  s.email_template_en = v.email_template_en;
-  s.email_template_zh = v.email_template_zh;
-  return s;
-}
-
 }  // namespace ciamd

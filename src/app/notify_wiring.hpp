@@ -1,16 +1,16 @@
-// app/notify_wiring: the verification-code senders and settings `serve` builds from [notify] and
-// [verification]. Sender construction errors (std::invalid_argument) become ConfigError naming
+// app/notify_wiring: the verification-code senders `serve` builds from [notify]. Sender
+// construction errors (std::invalid_argument) become ConfigError naming
 // the section, so a bad URL or mailbox stops the server at start, not at the first code.
 //
 //   NotifySenders senders = build_senders(cfg, http_client);   // throws ConfigError
-//   Verification v(flows, verification_settings(cfg), key, senders.sms.get(), senders.email.get());
+//   const Verification v(flows, store, store, store, cfg.verification, key, senders.sms.get(),
+//                        senders.email.get());
 #pragma once
 
 #include <memory>
 
 #include "app/config.hpp"
 #include "exec/runtime.hpp"
-#include "flows/verification/verification.hpp"
 #include "notify/sender.hpp"
 
 namespace ciamd {
@@ -26,7 +26,5 @@ struct NotifySenders {
 };
 
 NotifySenders build_senders(const Config& cfg, HttpClient& client);
-
-VerificationSettings verification_settings(const Config& cfg);
 
 }  // namespace ciamd

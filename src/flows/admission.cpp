@@ -3,12 +3,12 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "store/store.hpp"
+#include "store/login_store.hpp"
 
 namespace ciamd {
 namespace {
 
-bool wants_second_factor(Store& store, const Application& app, const User& user,
+bool wants_second_factor(LoginStore& logins, const Application& app, const User& user,
                          std::string_view device_fingerprint) {
   switch (app.mfa) {
     case MfaPolicy::kOff:
@@ -17,7 +17,7 @@ bool wants_second_factor(Store& store, const Application& app, const User& user,
       return true;
     case MfaPolicy::kNewDevice:
       // An empty fingerprint names no device, so it can never be a known one.
-      return device_fingerprint.empty() || !store.is_known_device(user.id, device_fingerprint);
+      return device_fingerprint.empty() || !logins.is_known_device(user.id, device_fingerprint);
   }
   return true;
 }
@@ -31,19 +31,19 @@ std::string factors_data(const std::vector<MfaFactor>& factors) {
 
 }  // namespace
 
-Result<Admission> check_access(Store& store, const Application& app, const User& user,
+Result<Admission> check_access(LoginStore& logins, const Application& app, const User& user,
                                bool created_now) {
   if (user.status == UserStatus::kDisabled) return ErrorCode::kUserDisabled;
   if (app.access == AccessPolicy::kAll) return Admission::kAdmitted;
-  if (!created_now && store.is_assigned(app.client_id, user.id)) return Admission::kAdmitted;
+  if (!created_now && logins.is_assigned(app.client_id, user.id)) return Admission::kAdmitted;
   return Admission::kDenied;
 }
 
-Result<Admission> admit(Store& store, const Application& app, const User& user, bool created_now,
-                        std::string_view device_fingerprint) {
-  Result<Admission> access = check_access(store, app, user, created_now);
+Result<Admission> admit(LoginStore& logins, const Application& app, const User& user,
+                        bool created_now, std::string_view device_fingerprint) {
+  Result<Admission> access = check_access(logins, app, user, created_now);
   if (!access || access.value() != Admission::kAdmitted || created_now) return access;
-  if (!wants_second_factor(store, app, user, device_fingerprint)) return Admission::kAdmitted;
+  if (!wants_second_factor(logins, app, user, device_fingerprint)) return Admission::kAdmitted;
   // A second factor nobody can give would strand the user on MFA_AUTH; say so at once.
   if (usable_factors(app, user).empty()) return Admission::kDenied;
   return Admission::kSecondFactor;

@@ -31,17 +31,17 @@
 #include "flows/outcome.hpp"
 #include "flows/services.hpp"
 #include "flows/session/session_issuer.hpp"
-#include "store/store.hpp"
+#include "store/login_store.hpp"
 
 namespace ciamd {
 
 enum class Admission { kAdmitted, kDenied, kSecondFactor };
 
-Result<Admission> admit(Store& store, const Application& app, const User& user, bool created_now,
-                        std::string_view device_fingerprint);
+Result<Admission> admit(LoginStore& logins, const Application& app, const User& user,
+                        bool created_now, std::string_view device_fingerprint);
 
 // Only the access rules (disabled, assigned), for completing a second factor.
-Result<Admission> check_access(Store& store, const Application& app, const User& user,
+Result<Admission> check_access(LoginStore& logins, const Application& app, const User& user,
                                bool created_now);
 
 // The application's factors the user can give, in the application's order: SMS needs a phone,

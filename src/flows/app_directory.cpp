@@ -1,11 +1,12 @@
 #include "flows/app_directory.hpp"
 
 #include "exec/runtime.hpp"
-#include "store/store.hpp"
+#include "store/application_store.hpp"
 
 namespace ciamd {
 
-AppDirectory::AppDirectory(Store& store, BlockingPool& pool, std::chrono::milliseconds ttl)
+AppDirectory::AppDirectory(ApplicationStore& store, BlockingPool& pool,
+                           std::chrono::milliseconds ttl)
     : store_(store), pool_(pool), ttl_(ttl) {}
 
 Task<AppDirectory::AppPtr> AppDirectory::find(std::string client_id) {

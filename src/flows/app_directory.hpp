@@ -2,7 +2,7 @@
 // front of the store, so the common checks of a request cost no database round trip. An entry is
 // re-read after `ttl`, which bounds how long a change (or a disable) takes to reach this node.
 //
-//   AppDirectory apps(services.store, services.pool, std::chrono::seconds(5));
+//   AppDirectory apps(store, pool, std::chrono::seconds(5));  // store: an ApplicationStore
 //   std::shared_ptr<const Application> app = co_await apps.find(client_id);  // null: unknown
 #pragma once
 
@@ -17,14 +17,14 @@
 
 namespace ciamd {
 
-class Store;
+class ApplicationStore;
 class BlockingPool;
 
 class AppDirectory {
  public:
   using AppPtr = std::shared_ptr<const Application>;
 
-  AppDirectory(Store& store, BlockingPool& pool, std::chrono::milliseconds ttl);
+  AppDirectory(ApplicationStore& store, BlockingPool& pool, std::chrono::milliseconds ttl);
 
   // The enabled-or-not application with this client id, or null when there is none.
   Task<AppPtr> find(std::string client_id);
@@ -39,7 +39,7 @@ class AppDirectory {
   // Bounds the memory junk client ids can take; the cache simply starts over past it.
   static constexpr std::size_t kMaxEntries = 10'000;
 
-  Store& store_;
+  ApplicationStore& store_;
   BlockingPool& pool_;
   std::chrono::milliseconds ttl_;
   std::mutex mutex_;

@@ -1,7 +1,7 @@
 #include "flows/audit.hpp"
 
 #include "exec/runtime.hpp"
-#include "store/store.hpp"
+#include "store/audit_store.hpp"
 
 namespace ciamd {
 

@@ -6,18 +6,18 @@
 
 namespace ciamd {
 
-class Store;
+class AuditStore;
 class BlockingPool;
 
 class AuditLog {
  public:
   // The store must outlive the pool: a write still queued when the log goes runs before the
   // pool's destructor returns.
-  AuditLog(Store& store, BlockingPool& pool) : store_(store), pool_(pool) {}
+  AuditLog(AuditStore& store, BlockingPool& pool) : store_(store), pool_(pool) {}
   void record(AuditEvent event);
 
  private:
-  Store& store_;
+  AuditStore& store_;
   BlockingPool& pool_;
 };
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "exec/runtime.hpp"
-#include "store/store.hpp"
+#include "store/login_store.hpp"
 #include "tokens/state_token.hpp"
 
 namespace ciamd {
@@ -24,8 +24,9 @@ Status check_flow_usable(const FlowState& flow, std::string_view client_id, Unix
   return Done{};
 }
 
-Task<Result<FlowState>> load_flow(const FlowServices& services, std::string_view state_token,
-                                  std::string_view client_id, std::vector<FlowKind> accepted) {
+Task<Result<FlowState>> FlowGuard::load(std::string_view state_token, std::string_view client_id,
+                                        std::vector<FlowKind> accepted) const {
+  const FlowServices& services = services_;
   if (state_token.empty()) co_return invalid("no X-state-token");
   const UnixSeconds now = services.clock();
   std::optional<StateTokenClaims> claims =
@@ -33,7 +34,7 @@ Task<Result<FlowState>> load_flow(const FlowServices& services, std::string_view
   if (!claims) co_return invalid("state token does not verify");
   const std::string flow_id = claims->flow_id;
   std::optional<FlowState> flow = co_await services.pool.run(
-      [&services, &flow_id] { return services.store.find_flow_state(flow_id); });
+      [&logins = logins_, &flow_id] { return logins.find_flow_state(flow_id); });
   if (!flow) co_return invalid("no such flow");
   if (std::find(accepted.begin(), accepted.end(), flow->kind) == accepted.end()) {
     co_return invalid("flow of another kind");

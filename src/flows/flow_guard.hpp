@@ -3,8 +3,9 @@
 // flow record exists, is of an accepted kind, not consumed, not expired and belongs to the same
 // client id. Anything else is IDAAS.SDK.COMMON.1007; which check failed goes to the log detail.
 //
-//   Result<FlowState> flow = co_await load_flow(services, sdk.state_token, sdk.client_id,
-//                                               {FlowKind::kSocialBind});
+//   const FlowGuard guard(services, store);  // store: a LoginStore
+//   Result<FlowState> flow = co_await guard.load(sdk.state_token, sdk.client_id,
+//                                                {FlowKind::kSocialBind});
 //   if (!flow) co_return flow.error();
 #pragma once
 
@@ -19,9 +20,21 @@
 
 namespace ciamd {
 
-// The record lookup runs on the blocking pool.
-Task<Result<FlowState>> load_flow(const FlowServices& services, std::string_view state_token,
-                                  std::string_view client_id, std::vector<FlowKind> accepted);
+class LoginStore;
+
+class FlowGuard {
+ public:
+  FlowGuard(const FlowServices& services, LoginStore& logins)
+      : services_(services), logins_(logins) {}
+
+  // The record lookup runs on the blocking pool.
+  Task<Result<FlowState>> load(std::string_view state_token, std::string_view client_id,
+                               std::vector<FlowKind> accepted) const;
+
+ private:
+  const FlowServices& services_;
+  LoginStore& logins_;
+};
 
 // The same checks on a record already read (on the pool, inside a decision), at `now`.
 Status check_flow_usable(const FlowState& flow, std::string_view client_id, UnixSeconds now);

@@ -1,5 +1,6 @@
-// flows/services: what flows are given to do their work. Built once by app/ and shared; every
-// member outlives the flows. Flows never see HTTP; they reach the database only through `pool`.
+// flows/services: what every flow is given to do its work, besides the store roles it takes
+// itself (store/*_store.hpp). Built once by app/ and shared; every member outlives the flows.
+// Flows never see HTTP; they call the store only from `pool`.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +10,6 @@
 
 namespace ciamd {
 
-class Store;
 class BlockingPool;
 class KeyRing;
 class StateTokenCodec;
@@ -23,7 +23,6 @@ struct TokenSettings {
 };
 
 struct FlowServices {
-  Store& store;
   BlockingPool& pool;
   KeyRing& keys;
   const StateTokenCodec& state_tokens;

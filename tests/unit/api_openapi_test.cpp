@@ -16,7 +16,9 @@
 #include "api/routes.hpp"
 #include "api/services.hpp"
 #include "api_test_support.hpp"
+#include "flows/admin/admin_flows.hpp"
 #include "flows/audit.hpp"
+#include "flows/maintenance/health.hpp"
 #include "flows_test_support.hpp"
 #include "metrics/metrics.hpp"
 #include "net/client.hpp"
@@ -178,7 +180,7 @@ class OpenApiTest : public testing::FlowsTest {
     const Router sdk = build_sdk_router(api_);
     for (const auto& route : sdk.routes()) routes.insert(route);
     Router admin = build_admin_router(admin_);
-    add_ops_routes(admin, OpsServices{metrics_, *store_, pool_, keys_});
+    add_ops_routes(admin, OpsServices{metrics_, health_, keys_});
     for (const auto& route : admin.routes()) routes.insert(route);
     return routes;
   }
@@ -186,7 +188,15 @@ class OpenApiTest : public testing::FlowsTest {
   Metrics metrics_;
   testing::OfflineApi offline_{*store_, pool_, runtime_, services_, &metrics_};
   const ApiServices& api_ = offline_.api;
-  AdminServices admin_{*store_, pool_, offline_.audit, sealer_, clock()};
+  AdminFlows admin_flows_{AdminTokens(*store_),
+                          ApplicationAdmin(*store_, *store_),
+                          TenantAdmin(*store_),
+                          UserAdmin(*store_, *store_),
+                          SessionAdmin(*store_, *store_),
+                          AuditTrail(*store_),
+                          KeyRotation(*store_, *store_, sealer_)};
+  AdminServices admin_{admin_flows_, pool_, offline_.audit, clock()};
+  DatabaseHealth health_{*store_, pool_};
 };
 
 TEST_F(OpenApiTest, SpecPathsAreExactlyTheRegisteredRoutes) {

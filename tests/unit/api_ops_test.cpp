@@ -13,6 +13,7 @@
 #include "api/services.hpp"
 #include "api_test_support.hpp"
 #include "flows/audit.hpp"
+#include "flows/maintenance/health.hpp"
 #include "flows_test_support.hpp"
 #include "idp/upstream_call.hpp"
 #include "metrics/metrics.hpp"
@@ -39,9 +40,12 @@ class OpsTest : public testing::FlowsTest {
  protected:
   OpsTest() { keys_.add(AsymmetricKey::generate_ec_p256(), /*signing=*/true); }
 
+  // The router reads the database through a DatabaseHealth the fixture keeps (the router refers
+  // to it).
   Router router_for(Store& store, const KeyRing& keys) {
+    health_.emplace(store, pool_);
     Router router;
-    add_ops_routes(router, OpsServices{metrics_, store, pool_, keys});
+    add_ops_routes(router, OpsServices{metrics_, *health_, keys});
     router.instrument(metrics_, "admin");
     return router;
   }
@@ -53,6 +57,7 @@ class OpsTest : public testing::FlowsTest {
   static boost::json::value body_of(const HttpResponse& r) { return boost::json::parse(r.body); }
 
   Metrics metrics_;
+  std::optional<DatabaseHealth> health_;
 };
 
 TEST_F(OpsTest, LiveAnswersOk) {
@@ -220,9 +225,9 @@ class LoginMetricsTest : public testing::FlowsTest {
   LoginMetricsTest() { add_app(app_with("client-1", UnboundPolicy::kRegister)); }
 
   HttpResponse login(HttpRequest http, LoginOutcome outcome) {
-    return await(run_sdk_endpoint(
-        api_, http, EndpointSpec{"login", "wechat", {}},
-        [outcome](const SdkCall&) -> Task<Result<EndpointReply>> { co_return outcome; }));
+    return await(run_sdk_endpoint(api_, http, EndpointSpec{"login", "wechat", {}},
+                                  [outcome](const ApiServices&, const SdkCall&)
+                                      -> Task<Result<EndpointReply>> { co_return outcome; }));
   }
 
   static HttpRequest request(bool device_headers) {

@@ -180,7 +180,8 @@ class SdkRequestTest : public testing::FlowsTest {
   // The result of the checks; `ErrorCode::kNotFound` stands for "passed".
   ErrorCode check(const HttpRequest& http, SdkRequest* out = nullptr) {
     SdkRequest sdk = read_sdk_headers(http);
-    Result<Done> r = await(check_sdk_request(api_, sdk));
+    Result<std::shared_ptr<const Application>> r = await(check_sdk_request(api_, sdk));
+    if (r) sdk.app = r.value();
     if (out != nullptr) *out = sdk;
     return r ? ErrorCode::kNotFound : r.error().code;
   }

@@ -1,6 +1,6 @@
-// Shared by the api tests: the services an ApiServices needs, built on a FlowsTest's store, pool,
-// runtime and flow services, with every provider pointed at an address nothing answers (port 9).
-// For handler tests that never reach an upstream.
+// Shared by the api tests: an ApiServices built on a FlowsTest's store, pool and runtime and the
+// given flow services, with every provider pointed at an address nothing answers (port 9). For
+// handler tests that never reach an upstream.
 //
 //   class MyTest : public testing::FlowsTest {
 //     testing::OfflineApi offline_{*store_, pool_, runtime_, services_, &metrics_};
@@ -11,43 +11,39 @@
 #include <chrono>
 
 #include "api/services.hpp"
-#include "core/clock.hpp"
 #include "flows/app_directory.hpp"
 #include "flows/audit.hpp"
-#include "flows/verification/verification.hpp"
-#include "idp/server_token.hpp"
-#include "idp/wechat_mini.hpp"
-#include "idp/wechat_open.hpp"
-#include "idp/weibo.hpp"
-#include "net/client.hpp"
+#include "flows_test_support.hpp"
 
 namespace ciamd::testing {
-
-inline constexpr const char* kNowhere = "https://127.0.0.1:9";
 
 struct OfflineApi {
   OfflineApi(Store& store, BlockingPool& pool, Runtime& runtime, const FlowServices& services,
              Metrics* metrics = nullptr)
       : apps(store, pool, std::chrono::hours(1)),
         audit(store, pool),
-        client(runtime, ClientOptions{}),
-        wechat(client, kNowhere),
-        stable_tokens(client, kNowhere, system_now),
-        server_tokens(stable_tokens, system_now),
-        wechat_mini(client, kNowhere, server_tokens),
-        weibo(client, kNowhere),
-        verification(services, VerificationSettings{}, "verification-key", nullptr, nullptr),
-        api{services, apps, audit, wechat, wechat_mini, weibo, verification, metrics} {}
+        providers(runtime),
+        flow_guard(services, store),
+        social_login(services, store, providers.providers),
+        phone_login(services, store, providers.wechat_mini),
+        verification(services, store, store, store, VerificationSettings{}, "verification-key",
+                     nullptr, nullptr),
+        social_bind(services, store, verification, providers.wechat_mini),
+        mfa(services, store, verification),
+        sessions(services, store, store),
+        api{services,    apps,         audit, flow_guard, social_login, phone_login,
+            social_bind, verification, mfa,   sessions,   metrics} {}
 
   AppDirectory apps;
   AuditLog audit;
-  HttpClient client;
-  WechatOpenConnector wechat;
-  StableTokenClient stable_tokens;
-  LocalServerTokenCache server_tokens;
-  WechatMiniConnector wechat_mini;
-  WeiboConnector weibo;
+  OfflineProviders providers;
+  FlowGuard flow_guard;
+  SocialLogin social_login;
+  PhoneLogin phone_login;
   Verification verification;
+  SocialBind social_bind;
+  MfaCompletion mfa;
+  SessionRefresher sessions;
   ApiServices api;
 };
 

@@ -13,14 +13,14 @@ namespace {
 class AdminTest : public testing::FlowsTest {
  protected:
   ErrorCode create_error(const AppChanges& c) {
-    Result<Application> r = create_application(*store_, c, now_);
+    Result<Application> r = apps_admin_.create(c, now_);
     if (r) return ErrorCode::kNotFound;  // "no error": never an admin code
     return r.error().code;
   }
 };
 
 TEST_F(AdminTest, CreateWithDefaults) {
-  Result<Application> app = create_application(*store_, AppChanges{}, now_);
+  Result<Application> app = apps_admin_.create(AppChanges{}, now_);
   ASSERT_TRUE(app) << app.error().detail;
   EXPECT_EQ(app->client_id.size(), 32u);
   EXPECT_EQ(app->name, app->client_id);
@@ -39,10 +39,10 @@ TEST_F(AdminTest, CreateWithDefaults) {
   EXPECT_EQ(app->created_at, testing::kStart);
   EXPECT_EQ(app->updated_at, testing::kStart);
 
-  Result<Application> again = get_application(*store_, app->client_id);
+  Result<Application> again = apps_admin_.get(app->client_id);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->name, app->client_id);
-  EXPECT_NE(create_application(*store_, AppChanges{}, now_)->client_id, app->client_id);
+  EXPECT_NE(apps_admin_.create(AppChanges{}, now_)->client_id, app->client_id);
 }
 
 TEST_F(AdminTest, CreateWithEveryField) {
@@ -64,9 +64,9 @@ TEST_F(AdminTest, CreateWithEveryField) {
   c.miniprogram_session_ttl = 1800;
   c.weibo_session_ttl = 7200;
   c.enabled = false;
-  ASSERT_TRUE(create_application(*store_, c, now_));
+  ASSERT_TRUE(apps_admin_.create(c, now_));
 
-  Result<Application> app = get_application(*store_, "demo-app_01");
+  Result<Application> app = apps_admin_.get("demo-app_01");
   ASSERT_TRUE(app);
   EXPECT_EQ(app->name, "Demo");
   EXPECT_EQ(app->unbound, UnboundPolicy::kAutoCreate);
@@ -142,19 +142,19 @@ TEST_F(AdminTest, CreateAcceptsTheBoundaries) {
   c.id_token_ttl = 60;
   c.wechat_session_ttl = 10LL * 365 * 24 * 3600;
   c.miniprogram_session_ttl = 60;
-  EXPECT_TRUE(create_application(*store_, c, now_));
+  EXPECT_TRUE(apps_admin_.create(c, now_));
   c.client_id = std::string(64, 'Z');
   c.name = "x";
   c.id_token_ttl = 24 * 3600;
   c.weibo_session_ttl = 60;
   c.miniprogram_session_ttl = 10LL * 365 * 24 * 3600;
-  EXPECT_TRUE(create_application(*store_, c, now_));
+  EXPECT_TRUE(apps_admin_.create(c, now_));
 }
 
 TEST_F(AdminTest, CreateTwiceIsAConflict) {
   AppChanges c;
   c.client_id = "same-client";
-  ASSERT_TRUE(create_application(*store_, c, now_));
+  ASSERT_TRUE(apps_admin_.create(c, now_));
   EXPECT_EQ(create_error(c), ErrorCode::kAdminConflict);
 }
 
@@ -164,16 +164,16 @@ TEST_F(AdminTest, UpdateChangesOnlyWhatIsSet) {
   c.name = "Before";
   c.wechat_appid = "wx1";
   c.wechat_secret = "one";
-  ASSERT_TRUE(create_application(*store_, c, now_));
+  ASSERT_TRUE(apps_admin_.create(c, now_));
 
   now_ += 100;
   AppChanges u;
   u.unbound = "reject";
   u.wechat_secret = "two";  // the appid is already set
-  Result<Application> updated = update_application(*store_, "upd-client", u, now_);
+  Result<Application> updated = apps_admin_.update("upd-client", u, now_);
   ASSERT_TRUE(updated) << updated.error().detail;
 
-  Result<Application> app = get_application(*store_, "upd-client");
+  Result<Application> app = apps_admin_.get("upd-client");
   ASSERT_TRUE(app);
   EXPECT_EQ(app->name, "Before");
   EXPECT_EQ(app->unbound, UnboundPolicy::kReject);
@@ -185,8 +185,8 @@ TEST_F(AdminTest, UpdateChangesOnlyWhatIsSet) {
   AppChanges clear;
   clear.wechat_appid = "";
   clear.wechat_secret = "";
-  ASSERT_TRUE(update_application(*store_, "upd-client", clear, now_));
-  EXPECT_FALSE(get_application(*store_, "upd-client")->wechat.configured());
+  ASSERT_TRUE(apps_admin_.update("upd-client", clear, now_));
+  EXPECT_FALSE(apps_admin_.get("upd-client")->wechat.configured());
 }
 
 TEST_F(AdminTest, UpdateMiniProgramSettingsIndependently) {
@@ -194,15 +194,15 @@ TEST_F(AdminTest, UpdateMiniProgramSettingsIndependently) {
   c.client_id = "mini-client";
   c.wechat_appid = "wx-app";
   c.wechat_secret = "app-secret";
-  ASSERT_TRUE(create_application(*store_, c, now_));
+  ASSERT_TRUE(apps_admin_.create(c, now_));
 
   // Added to an app that has the mobile app's credentials, which stay as they were.
   AppChanges add;
   add.miniprogram_appid = "wx-mini";
   add.miniprogram_secret = "one";
   add.miniprogram_session_ttl = 86400;
-  ASSERT_TRUE(update_application(*store_, "mini-client", add, now_));
-  Result<Application> app = get_application(*store_, "mini-client");
+  ASSERT_TRUE(apps_admin_.update("mini-client", add, now_));
+  Result<Application> app = apps_admin_.get("mini-client");
   ASSERT_TRUE(app);
   EXPECT_EQ(app->miniprogram.appid, "wx-mini");
   EXPECT_EQ(app->miniprogram.secret, "one");
@@ -214,19 +214,19 @@ TEST_F(AdminTest, UpdateMiniProgramSettingsIndependently) {
   // The secret alone, as its appid is set; then half a credential is refused.
   AppChanges rotate;
   rotate.miniprogram_secret = "two";
-  ASSERT_TRUE(update_application(*store_, "mini-client", rotate, now_));
-  EXPECT_EQ(get_application(*store_, "mini-client")->miniprogram.secret, "two");
+  ASSERT_TRUE(apps_admin_.update("mini-client", rotate, now_));
+  EXPECT_EQ(apps_admin_.get("mini-client")->miniprogram.secret, "two");
   AppChanges half;
   half.miniprogram_secret = "";
-  EXPECT_EQ(update_application(*store_, "mini-client", half, now_).error().code,
+  EXPECT_EQ(apps_admin_.update("mini-client", half, now_).error().code,
             ErrorCode::kAdminInvalidArgument);
-  EXPECT_EQ(get_application(*store_, "mini-client")->miniprogram.secret, "two");
+  EXPECT_EQ(apps_admin_.get("mini-client")->miniprogram.secret, "two");
 
   AppChanges clear;
   clear.miniprogram_appid = "";
   clear.miniprogram_secret = "";
-  ASSERT_TRUE(update_application(*store_, "mini-client", clear, now_));
-  app = get_application(*store_, "mini-client");
+  ASSERT_TRUE(apps_admin_.update("mini-client", clear, now_));
+  app = apps_admin_.get("mini-client");
   ASSERT_TRUE(app);
   EXPECT_FALSE(app->miniprogram.configured());
   EXPECT_TRUE(app->wechat.configured());
@@ -236,41 +236,41 @@ TEST_F(AdminTest, UpdateRejectsInvalidChangesAndKeepsTheStoredApp) {
   AppChanges c;
   c.client_id = "keep-client";
   c.name = "Kept";
-  ASSERT_TRUE(create_application(*store_, c, now_));
+  ASSERT_TRUE(apps_admin_.create(c, now_));
 
   AppChanges bad;
   bad.name = "Changed";
   bad.mfa = "sometimes";
-  EXPECT_EQ(update_application(*store_, "keep-client", bad, now_).error().code,
+  EXPECT_EQ(apps_admin_.update("keep-client", bad, now_).error().code,
             ErrorCode::kAdminInvalidArgument);
   AppChanges rename;
   rename.client_id = "other-client";
-  EXPECT_EQ(update_application(*store_, "keep-client", rename, now_).error().code,
+  EXPECT_EQ(apps_admin_.update("keep-client", rename, now_).error().code,
             ErrorCode::kAdminInvalidArgument);
   AppChanges half;
   half.wechat_appid = "wx-only";
-  EXPECT_EQ(update_application(*store_, "keep-client", half, now_).error().code,
+  EXPECT_EQ(apps_admin_.update("keep-client", half, now_).error().code,
             ErrorCode::kAdminInvalidArgument);
-  EXPECT_EQ(get_application(*store_, "keep-client")->name, "Kept");
-  EXPECT_EQ(get_application(*store_, "keep-client")->mfa, MfaPolicy::kOff);
+  EXPECT_EQ(apps_admin_.get("keep-client")->name, "Kept");
+  EXPECT_EQ(apps_admin_.get("keep-client")->mfa, MfaPolicy::kOff);
 
   AppChanges same;
   same.client_id = "keep-client";
   same.enabled = false;
-  ASSERT_TRUE(update_application(*store_, "keep-client", same, now_));
-  EXPECT_FALSE(get_application(*store_, "keep-client")->enabled);
+  ASSERT_TRUE(apps_admin_.update("keep-client", same, now_));
+  EXPECT_FALSE(apps_admin_.get("keep-client")->enabled);
 }
 
 TEST_F(AdminTest, UpdateWeiboAppKeyAndMfaFactors) {
   AppChanges c;
   c.client_id = "weibo-client";
-  ASSERT_TRUE(create_application(*store_, c, now_));
+  ASSERT_TRUE(apps_admin_.create(c, now_));
 
   AppChanges set;
   set.weibo_app_key = "2882303761";
   set.mfa_factors = "EMAIL";
-  ASSERT_TRUE(update_application(*store_, "weibo-client", set, now_));
-  Result<Application> app = get_application(*store_, "weibo-client");
+  ASSERT_TRUE(apps_admin_.update("weibo-client", set, now_));
+  Result<Application> app = apps_admin_.get("weibo-client");
   ASSERT_TRUE(app);
   EXPECT_EQ(app->weibo_app_key, "2882303761");
   EXPECT_EQ(app->mfa_factors, std::vector<MfaFactor>{MfaFactor::kEmail});
@@ -281,15 +281,15 @@ TEST_F(AdminTest, UpdateWeiboAppKeyAndMfaFactors) {
     AppChanges bad;
     bad.weibo_app_key = key;
     bad.mfa_factors = factors;
-    EXPECT_EQ(update_application(*store_, "weibo-client", bad, now_).error().code,
+    EXPECT_EQ(apps_admin_.update("weibo-client", bad, now_).error().code,
               ErrorCode::kAdminInvalidArgument)
         << key << " " << factors;
   }
   AppChanges no_factors;
   no_factors.mfa_factors = "";
-  EXPECT_EQ(update_application(*store_, "weibo-client", no_factors, now_).error().code,
+  EXPECT_EQ(apps_admin_.update("weibo-client", no_factors, now_).error().code,
             ErrorCode::kAdminInvalidArgument);
-  app = get_application(*store_, "weibo-client");
+  app = apps_admin_.get("weibo-client");
   EXPECT_EQ(app->weibo_app_key, "2882303761");
   EXPECT_EQ(app->mfa_factors, std::vector<MfaFactor>{MfaFactor::kEmail});
 
@@ -297,54 +297,51 @@ TEST_F(AdminTest, UpdateWeiboAppKeyAndMfaFactors) {
   AppChanges clear;
   clear.weibo_app_key = "";
   clear.mfa_factors = "SMS,SMS,EMAIL";
-  ASSERT_TRUE(update_application(*store_, "weibo-client", clear, now_));
-  app = get_application(*store_, "weibo-client");
+  ASSERT_TRUE(apps_admin_.update("weibo-client", clear, now_));
+  app = apps_admin_.get("weibo-client");
   EXPECT_EQ(app->weibo_app_key, "");
   EXPECT_EQ(app->mfa_factors, (std::vector<MfaFactor>{MfaFactor::kSms, MfaFactor::kEmail}));
 }
 
 TEST_F(AdminTest, UnknownApplicationIsNotFound) {
-  EXPECT_EQ(get_application(*store_, "nobody-here").error().code, ErrorCode::kAdminNotFound);
+  EXPECT_EQ(apps_admin_.get("nobody-here").error().code, ErrorCode::kAdminNotFound);
   AppChanges u;
   u.name = "x";
-  EXPECT_EQ(update_application(*store_, "nobody-here", u, now_).error().code,
-            ErrorCode::kAdminNotFound);
+  EXPECT_EQ(apps_admin_.update("nobody-here", u, now_).error().code, ErrorCode::kAdminNotFound);
 }
 
 TEST_F(AdminTest, AssignUserToApplication) {
   AppChanges c;
   c.client_id = "assign-client";
   c.access = "assigned";
-  ASSERT_TRUE(create_application(*store_, c, now_));
+  ASSERT_TRUE(apps_admin_.create(c, now_));
   add_user("u-1");
 
-  EXPECT_EQ(assign_user_to_application(*store_, "assign-client", "nobody").error().code,
-            ErrorCode::kAdminNotFound);
-  EXPECT_EQ(assign_user_to_application(*store_, "no-such-app", "u-1").error().code,
-            ErrorCode::kAdminNotFound);
+  EXPECT_EQ(apps_admin_.assign("assign-client", "nobody").error().code, ErrorCode::kAdminNotFound);
+  EXPECT_EQ(apps_admin_.assign("no-such-app", "u-1").error().code, ErrorCode::kAdminNotFound);
   EXPECT_FALSE(store_->is_assigned("assign-client", "u-1"));
-  EXPECT_TRUE(assign_user_to_application(*store_, "assign-client", "u-1"));
-  EXPECT_TRUE(assign_user_to_application(*store_, "assign-client", "u-1")) << "idempotent";
+  EXPECT_TRUE(apps_admin_.assign("assign-client", "u-1"));
+  EXPECT_TRUE(apps_admin_.assign("assign-client", "u-1")) << "idempotent";
   EXPECT_TRUE(store_->is_assigned("assign-client", "u-1"));
 }
 
 TEST_F(AdminTest, DisableAndEnableAUser) {
   add_user("u-2");
-  EXPECT_EQ(get_user(*store_, "nobody").error().code, ErrorCode::kAdminNotFound);
-  EXPECT_EQ(set_user_enabled(*store_, "nobody", false, now_).error().code,
+  EXPECT_EQ(users_admin_.get("nobody").error().code, ErrorCode::kAdminNotFound);
+  EXPECT_EQ(users_admin_.set_enabled("nobody", false, now_).error().code,
             ErrorCode::kAdminNotFound);
 
   now_ += 10;
-  Result<User> off = set_user_enabled(*store_, "u-2", false, now_);
+  Result<User> off = users_admin_.set_enabled("u-2", false, now_);
   ASSERT_TRUE(off);
   EXPECT_EQ(off->status, UserStatus::kDisabled);
   EXPECT_EQ(off->updated_at, testing::kStart + 10);
-  EXPECT_EQ(get_user(*store_, "u-2")->status, UserStatus::kDisabled);
+  EXPECT_EQ(users_admin_.get("u-2")->status, UserStatus::kDisabled);
 
-  Result<User> on = set_user_enabled(*store_, "u-2", true, now_);
+  Result<User> on = users_admin_.set_enabled("u-2", true, now_);
   ASSERT_TRUE(on);
   EXPECT_EQ(on->status, UserStatus::kActive);
-  EXPECT_EQ(get_user(*store_, "u-2")->name, "Name u-2");
+  EXPECT_EQ(users_admin_.get("u-2")->name, "Name u-2");
 }
 
 }  // namespace

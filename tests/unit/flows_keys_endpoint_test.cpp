@@ -9,6 +9,7 @@
 
 #include "api/oauth2_keys/keys.hpp"
 #include "api/services.hpp"
+#include "api_test_support.hpp"
 #include "flows/app_directory.hpp"
 #include "flows/audit.hpp"
 #include "flows/keys/signing_keys.hpp"
@@ -61,22 +62,10 @@ class KeysEndpointTest : public testing::FlowsTest {
 
   HttpResponse jwks(const HttpRequest& http) { return await(handle_jwks(api_, http)); }
 
-  FlowServices flows_{*store_,
-                      pool_,
-                      keys_,
-                      state_tokens_,
-                      TokenSettings{"https://ciamd.test", 1800, /*jwks_max_age=*/120},
-                      clock()};
-  AppDirectory apps_{*store_, pool_, std::chrono::hours(1)};
-  AuditLog audit_{*store_, pool_};
-  HttpClient client_{runtime_, ClientOptions{}};
-  WechatOpenConnector wechat_{client_, "https://127.0.0.1:9"};
-  StableTokenClient stable_tokens_{client_, "https://127.0.0.1:9", system_now};
-  LocalServerTokenCache server_tokens_{stable_tokens_, system_now};
-  WechatMiniConnector wechat_mini_{client_, "https://127.0.0.1:9", server_tokens_};
-  WeiboConnector weibo_{client_, "https://127.0.0.1:9"};
-  Verification verification_{flows_, VerificationSettings{}, "verification-key", nullptr, nullptr};
-  ApiServices api_{flows_, apps_, audit_, wechat_, wechat_mini_, weibo_, verification_};
+  FlowServices flows_{pool_, keys_, state_tokens_,
+                      TokenSettings{"https://ciamd.test", 1800, /*jwks_max_age=*/120}, clock()};
+  testing::OfflineApi offline_{*store_, pool_, runtime_, flows_};
+  const ApiServices& api_ = offline_.api;
 };
 
 TEST_F(KeysEndpointTest, JwksCarriesCacheControlAndTheRingsEtag) {

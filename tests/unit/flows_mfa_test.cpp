@@ -31,7 +31,7 @@ class MfaTest : public testing::VerifyTest {
 
   Result<LoginOutcome> login(const Application& app, const std::string& openid) {
     ExternalIdentity who{"wechat", "wxapp", openid, "", "Nick", "{}"};
-    return await(SocialLogin(services_).complete(app, who, device_));
+    return await(social_login().complete(app, who, device_));
   }
 
   std::string status(const Result<LoginOutcome>& r) {
@@ -52,8 +52,8 @@ class MfaTest : public testing::VerifyTest {
   Result<LoginOutcome> complete(const Application& app, const FlowState& flow,
                                 const std::string& code,
                                 std::optional<std::string> claimed = std::nullopt) {
-    return await(MfaCompletion(services_, verification())
-                     .complete(app, flow, Channel::kSms, std::move(claimed), code, device_));
+    return await(
+        mfa(verification()).complete(app, flow, Channel::kSms, std::move(claimed), code, device_));
   }
 
   // Sends the MFA code to the user's phone and returns it.

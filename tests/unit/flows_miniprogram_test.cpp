@@ -30,11 +30,11 @@ class MiniProgramFlowsTest : public testing::VerifyTest {
   }
 
   Result<LoginOutcome> phone_login(const Application& app, const std::string& e164) {
-    return await(PhoneLogin(services_).complete(app, e164, kLoginWechatMiniProgram, device_));
+    return await(FlowsTest::phone_login().complete(app, e164, kLoginWechatMiniProgram, device_));
   }
 
   Result<LoginOutcome> social_login(const Application& app, const ExternalIdentity& who) {
-    return await(SocialLogin(services_).complete(app, who, device_));
+    return await(FlowsTest::social_login().complete(app, who, device_));
   }
 
   static ExternalIdentity mini_identity(std::string openid, std::string unionid = "") {
@@ -68,7 +68,7 @@ class MiniProgramFlowsTest : public testing::VerifyTest {
     return ok.user_id;
   }
 
-  int user_count() { return static_cast<int>(store_->list_users(1000, 0).size()); }
+  int user_count() { return static_cast<int>(store_->find_users("", "", 1000).size()); }
 };
 
 // --- PhoneLogin --------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ TEST_F(MiniProgramFlowsTest, PhoneLoginUnderAssignedAccessDeniesAndCreatesNobody
 TEST_F(MiniProgramFlowsTest, ConcurrentFirstPhoneLoginsOfOneNumberMakeOneUser) {
   const Application app = mini_app("c-race", UnboundPolicy::kAutoCreate);
   // Outlives the coroutines: complete() is a member coroutine and reads the object as it runs.
-  const PhoneLogin login(services_);
+  const PhoneLogin login = FlowsTest::phone_login();
   std::vector<std::future<std::optional<Result<LoginOutcome>>>> logins;
   for (int i = 0; i < 8; ++i) {
     logins.push_back(spawn(login.complete(app, kPhone, kLoginWechatMiniProgram, device_)));
@@ -200,8 +200,7 @@ class ProvenPhoneBindTest : public MiniProgramFlowsTest {
  protected:
   Result<LoginOutcome> bind(const Application& app, const FlowState& flow,
                             const std::string& e164) {
-    return await(
-        SocialBind(services_, verification()).complete(app, flow, ProvenPhone{e164}, device_));
+    return await(social_bind(verification()).complete(app, flow, ProvenPhone{e164}, device_));
   }
 
   bool consumed(const FlowState& flow) {

@@ -1,11 +1,11 @@
-// flows/session/session_refresh and flows/purge against a real in-memory store, with the clock
-// moved by hand: fixed and sliding lifetimes, the sliding cap, rotation and reuse, logout, the
-// purge loop.
+// flows/session/session_refresh and flows/maintenance/purge against a real in-memory store, with
+// the clock moved by hand: fixed and sliding lifetimes, the sliding cap, rotation and reuse,
+// logout, the purge loop.
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "flows/purge.hpp"
+#include "flows/maintenance/purge.hpp"
 #include "flows/session/session_issuer.hpp"
 #include "flows/session/session_refresh.hpp"
 #include "tokens/crypto.hpp"
@@ -40,7 +40,7 @@ class SessionFlowTest : public FlowsTest {
   }
 
   Result<RefreshedSession> refresh(const Application& a, const std::string& token) {
-    const SessionRefresher sessions(services_);
+    const SessionRefresher sessions = refresher();
     return await(sessions.refresh(a, token));
   }
 
@@ -104,7 +104,7 @@ TEST_F(SessionFlowTest, OtherApplicationsDisabledUsersAndLogoutEndIt) {
   const Application b = app(SessionLifetime::kFixed);
   const std::string token = login(a);
   EXPECT_TRUE(invalid(refresh(b, token)));
-  const SessionRefresher sessions(services_);
+  const SessionRefresher sessions = refresher();
   await(sessions.logout(b, token));  // not b's: nothing happens
   EXPECT_FALSE(stored(token).revoked);
   EXPECT_TRUE(refresh(a, token));

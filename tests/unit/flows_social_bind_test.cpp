@@ -26,7 +26,7 @@ class SocialBindTest : public testing::VerifyTest {
 
   Result<LoginOutcome> complete(const Application& app, const FlowState& flow, Channel channel,
                                 const std::string& target, const std::string& code) {
-    SocialBind bind(services_, verification());
+    const SocialBind bind = social_bind(verification());
     return await(bind.complete(app, flow, VerifiedTarget{channel, target, code}, device_));
   }
 
@@ -67,7 +67,7 @@ TEST_F(SocialBindTest, BindLinksTheUserWithThatPhoneAndTheNextLoginSucceedsDirec
   EXPECT_FALSE(store_->find_live_code(flow.id, "BIND_MOBILE_SMS", kPhone, now_.load()));
 
   ExternalIdentity who{"wechat", "wxapp", "openid-1", "", "Nick", "{}"};
-  Result<LoginOutcome> again = await(SocialLogin(services_).complete(bind_app_, who, device_));
+  Result<LoginOutcome> again = await(social_login().complete(bind_app_, who, device_));
   EXPECT_EQ(success_user(again), u.id);
 }
 
@@ -110,7 +110,7 @@ TEST_F(SocialBindTest, RegisterBindFindsAnExistingUserByPhone) {
   FlowState flow = new_flow(reg_app_, FlowKind::kSocialRegister);
   const std::string code = code_for(flow, Channel::kSms, kPhone);
   EXPECT_EQ(success_user(complete(reg_app_, flow, Channel::kSms, kPhone, code)), u.id);
-  EXPECT_EQ(store_->list_users(100, 0).size(), 1u);
+  EXPECT_EQ(store_->find_users("", "", 100).size(), 1u);
 }
 
 TEST_F(SocialBindTest, IdentityAlreadyLinkedIsSocial0001) {
@@ -153,7 +153,7 @@ TEST_F(SocialBindTest, AssignedAppDeniesConsumesTheFlowAndLinksNothing) {
   ASSERT_TRUE(r);
   EXPECT_EQ(status_of(r.value()), "ACCESS_DENIED");
   EXPECT_TRUE(flow_consumed(flow));
-  EXPECT_TRUE(store_->list_users(100, 0).empty());
+  EXPECT_TRUE(store_->find_users("", "", 100).empty());
   EXPECT_FALSE(store_->find_identity("wechat", "wxapp", "openid-1"));
 }
 
@@ -162,7 +162,7 @@ TEST_F(SocialBindTest, ConcurrentRegisterBindsMakeExactlyOneUserAndOneLink) {
   const std::string code = code_for(flow, Channel::kSms, kPhone);
   constexpr int kRacers = 8;
   std::vector<std::future<std::optional<Result<LoginOutcome>>>> racers;
-  SocialBind bind(services_, verification());
+  const SocialBind bind = social_bind(verification());
   const VerifiedTarget proof{Channel::kSms, kPhone, code};
   for (int i = 0; i < kRacers; ++i)
     racers.push_back(spawn(bind.complete(reg_app_, flow, proof, device_)));
@@ -179,7 +179,7 @@ TEST_F(SocialBindTest, ConcurrentRegisterBindsMakeExactlyOneUserAndOneLink) {
     }
   }
   EXPECT_EQ(successes, 1);
-  EXPECT_EQ(store_->list_users(100, 0).size(), 1u);
+  EXPECT_EQ(store_->find_users("", "", 100).size(), 1u);
   ASSERT_TRUE(store_->find_user_by_mobile(kPhone));
   EXPECT_EQ(store_->list_identities(store_->find_user_by_mobile(kPhone)->id).size(), 1u);
 }
@@ -194,7 +194,7 @@ TEST_F(SocialBindTest, TwoFlowsRegisteringTheSamePhoneShareOneUser) {
   const std::string id = success_user(complete(reg_app_, a, Channel::kSms, kPhone, ca));
   EXPECT_EQ(code_of(complete(reg_app_, b, Channel::kSms, kPhone, cb)),
             ErrorCode::kSocialAlreadyBound);
-  EXPECT_EQ(store_->list_users(100, 0).size(), 1u);
+  EXPECT_EQ(store_->find_users("", "", 100).size(), 1u);
   EXPECT_EQ(store_->list_identities(id).size(), 1u);
 }
 

@@ -15,7 +15,7 @@ namespace {
 class SocialLoginTest : public testing::FlowsTest {
  protected:
   Result<LoginOutcome> login(const Application& app, const ExternalIdentity& who) {
-    SocialLogin flow(services_);
+    const SocialLogin flow = social_login();
     return await(flow.complete(app, who, device_));
   }
 
@@ -132,7 +132,7 @@ TEST_F(SocialLoginTest, KnownUnionidOfAnotherAppLinksToTheSameUser) {
   ASSERT_TRUE(now_linked);
   EXPECT_EQ(now_linked->user_id, u.id);
   EXPECT_EQ(now_linked->unionid, "union-1");
-  EXPECT_EQ(store_->list_users(100, 0).size(), 1u) << "auto_create must not have run";
+  EXPECT_EQ(store_->find_users("", "", 100).size(), 1u) << "auto_create must not have run";
 
   // The second time the identity is linked directly.
   expect_success(login(app, mini), app, u.id, kDefaultWechatSessionTtl);
@@ -182,7 +182,7 @@ TEST_F(SocialLoginTest, RegisterPolicyStartsAUserRegisterFlow) {
   EXPECT_EQ(flow->pending_identity.profile_json, who.profile_json);
 
   EXPECT_FALSE(store_->find_identity("wechat", "wxapp", "openid-r")) << "nothing is linked yet";
-  EXPECT_TRUE(store_->list_users(100, 0).empty());
+  EXPECT_TRUE(store_->find_users("", "", 100).empty());
 }
 
 TEST_F(SocialLoginTest, BindPolicyStartsASocialBindFlowWithTheAppsMethodsInOrder) {
@@ -226,13 +226,13 @@ TEST_F(SocialLoginTest, AutoCreateMakesUserIdentityAndSessionAtOnce) {
 
   // Logging in again finds the link instead of creating a second user.
   expect_success(login(app, who), app, user_id, kDefaultWechatSessionTtl);
-  EXPECT_EQ(store_->list_users(100, 0).size(), 1u);
+  EXPECT_EQ(store_->find_users("", "", 100).size(), 1u);
 }
 
 TEST_F(SocialLoginTest, ConcurrentFirstLoginsOfOneIdentityMakeOneUser) {
   Application app = add_app(app_with("client-race", UnboundPolicy::kAutoCreate));
   const ExternalIdentity who = wechat("wxapp", "openid-race", "union-race");
-  SocialLogin flow(services_);
+  const SocialLogin flow = social_login();
   auto a = spawn(flow.complete(app, who, device_));
   auto b = spawn(flow.complete(app, who, device_));
   Result<LoginOutcome> ra = std::move(*a.get());
@@ -240,7 +240,7 @@ TEST_F(SocialLoginTest, ConcurrentFirstLoginsOfOneIdentityMakeOneUser) {
   ASSERT_TRUE(ra);
   ASSERT_TRUE(rb);
   EXPECT_EQ(user_of(ra.value()), user_of(rb.value()));
-  EXPECT_EQ(store_->list_users(100, 0).size(), 1u);
+  EXPECT_EQ(store_->find_users("", "", 100).size(), 1u);
 }
 
 TEST_F(SocialLoginTest, AutoCreateUnderAssignedAccessDeniesAndCreatesNothing) {
@@ -250,7 +250,7 @@ TEST_F(SocialLoginTest, AutoCreateUnderAssignedAccessDeniesAndCreatesNothing) {
   ASSERT_TRUE(r);
   EXPECT_EQ(status_of(r.value()), "ACCESS_DENIED");
   EXPECT_TRUE(user_of(r.value()).empty());
-  EXPECT_TRUE(store_->list_users(100, 0).empty());
+  EXPECT_TRUE(store_->find_users("", "", 100).empty());
   EXPECT_FALSE(store_->find_identity("wechat", "wxapp", "openid-x"));
   EXPECT_FALSE(store_->find_identity_by_unionid("wechat", "union-x"));
 }
@@ -258,7 +258,7 @@ TEST_F(SocialLoginTest, AutoCreateUnderAssignedAccessDeniesAndCreatesNothing) {
 TEST_F(SocialLoginTest, RejectPolicyGivesUser0001AndCreatesNothing) {
   Application app = add_app(app_with("client-reject", UnboundPolicy::kReject));
   EXPECT_EQ(error_of(login(app, wechat("wxapp", "openid-n"))).code, ErrorCode::kUserNotFound);
-  EXPECT_TRUE(store_->list_users(100, 0).empty());
+  EXPECT_TRUE(store_->find_users("", "", 100).empty());
   EXPECT_FALSE(store_->find_identity("wechat", "wxapp", "openid-n"));
 }
 

@@ -21,7 +21,24 @@
 #include "core/model.hpp"
 #include "exec/runtime.hpp"
 #include "exec/task.hpp"
+#include "flows/admin/applications.hpp"
+#include "flows/admin/sessions.hpp"
+#include "flows/admin/tenants.hpp"
+#include "flows/admin/users.hpp"
+#include "flows/flow_guard.hpp"
+#include "flows/login/phone_login.hpp"
+#include "flows/login/providers.hpp"
+#include "flows/login/social_login.hpp"
+#include "flows/mfa/mfa.hpp"
 #include "flows/services.hpp"
+#include "flows/session/session_refresh.hpp"
+#include "flows/social/social_bind.hpp"
+#include "flows/verification/verification.hpp"
+#include "idp/server_token.hpp"
+#include "idp/wechat_mini.hpp"
+#include "idp/wechat_open.hpp"
+#include "idp/weibo.hpp"
+#include "net/client.hpp"
 #include "store/store.hpp"
 #include "tokens/key_ring.hpp"
 #include "tokens/keys.hpp"
@@ -45,6 +62,28 @@ inline AsymmetricKey shared_test_key() {
   return std::move(*key);
 }
 
+inline constexpr const char* kNowhere = "https://127.0.0.1:9";
+
+// The provider connectors, every one pointed at an address nothing answers (port 9).
+struct OfflineProviders {
+  explicit OfflineProviders(Runtime& runtime)
+      : client(runtime, ClientOptions{}),
+        wechat(client, kNowhere),
+        stable_tokens(client, kNowhere, system_now),
+        server_tokens(stable_tokens, system_now),
+        wechat_mini(client, kNowhere, server_tokens),
+        weibo(client, kNowhere),
+        providers{wechat, wechat_mini, weibo} {}
+
+  HttpClient client;
+  WechatOpenConnector wechat;
+  StableTokenClient stable_tokens;
+  LocalServerTokenCache server_tokens;
+  WechatMiniConnector wechat_mini;
+  WeiboConnector weibo;
+  Providers providers;
+};
+
 class FlowsTest : public ::testing::Test {
  protected:
   FlowsTest() {
@@ -53,6 +92,7 @@ class FlowsTest : public ::testing::Test {
     loop_ = std::jthread([this] { runtime_.run(); });
   }
   ~FlowsTest() override {
+    offline_.reset();  // its client belongs to the loop, which stops next
     runtime_.stop();
     loop_.join();
   }
@@ -120,6 +160,24 @@ class FlowsTest : public ::testing::Test {
     return app;
   }
 
+  // The use cases on this test's store. Their connectors point at an address nothing answers: a
+  // flows test proves identities itself (complete()), it never calls a provider.
+  SocialLogin social_login() { return SocialLogin(services_, *store_, offline().providers); }
+  PhoneLogin phone_login() { return PhoneLogin(services_, *store_, offline().wechat_mini); }
+  SocialBind social_bind(const Verification& verification) {
+    return SocialBind(services_, *store_, verification, offline().wechat_mini);
+  }
+  MfaCompletion mfa(const Verification& verification) {
+    return MfaCompletion(services_, *store_, verification);
+  }
+  SessionRefresher refresher() { return SessionRefresher(services_, *store_, *store_); }
+  FlowGuard flow_guard() { return FlowGuard(services_, *store_); }
+
+  OfflineProviders& offline() {
+    if (!offline_) offline_ = std::make_unique<OfflineProviders>(runtime_);
+    return *offline_;
+  }
+
   // The verified id_token's claims (failing the test when it does not verify).
   boost::json::object verified_claims(const std::string& id_token) {
     std::optional<JwsParts> parts = keys_.verify(id_token);
@@ -142,9 +200,15 @@ class FlowsTest : public ::testing::Test {
   // io_context goes away (members are destroyed in reverse order).
   Runtime runtime_{1};
   BlockingPool pool_{2};
-  FlowServices services_{
-      *store_, pool_, keys_, state_tokens_, TokenSettings{"https://ciamd.test", 1800}, clock()};
+  FlowServices services_{pool_, keys_, state_tokens_, TokenSettings{"https://ciamd.test", 1800},
+                         clock()};
   DeviceContext device_{"fp-1", "iOS 17", "ciamd-test", "10.0.0.9", "127.0.0.1", "req-1"};
+  // The operator use cases on this store.
+  const ApplicationAdmin apps_admin_{*store_, *store_};
+  const TenantAdmin tenants_admin_{*store_};
+  const UserAdmin users_admin_{*store_, *store_};
+  const SessionAdmin sessions_admin_{*store_, *store_};
+  std::unique_ptr<OfflineProviders> offline_;  // before the runtime goes: it holds a client on it
 
  private:
   template <class T>

@@ -185,11 +185,11 @@ class GatedSender final : public Sender {
 // Two nodes on one database: two Verification objects over one store.
 TEST_F(VerificationTest, ASendUnderWayOnAnotherNodeIsRefused) {
   GatedSender gated;
-  const Verification node_a(services_, settings_, sealer_.derive_key("verification-code"), &gated,
-                            &gated);
+  const Verification node_a(services_, *store_, *store_, *store_, settings_,
+                            sealer_.derive_key("verification-code"), &gated, &gated);
   OutboxSender outbox(outbox_path_);
-  const Verification node_b(services_, settings_, sealer_.derive_key("verification-code"), &outbox,
-                            &outbox);
+  const Verification node_b(services_, *store_, *store_, *store_, settings_,
+                            sealer_.derive_key("verification-code"), &outbox, &outbox);
   auto first =
       spawn(node_a.send(flow_, CodePurpose::kRegisterSms, kPhone, Language::kEnglish, device_));
   while (gated.arrived.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -255,14 +255,14 @@ TEST_F(VerificationTest, DeliveryFailureIsCaptcha0006StoresNothingAndIsNotCounte
   EXPECT_EQ(store_->count_sends("peer:127.0.0.1", 0), 0);
   // Not held against the limits: with a working sender the next send goes out at once.
   OutboxSender outbox(outbox_path_);
-  Verification fixed(services_, settings_, sealer_.derive_key("verification-code"), &outbox,
-                     &outbox);
+  Verification fixed(services_, *store_, *store_, *store_, settings_,
+                     sealer_.derive_key("verification-code"), &outbox, &outbox);
   EXPECT_TRUE(
       await(fixed.send(flow_, CodePurpose::kRegisterSms, kPhone, Language::kEnglish, device_)));
 }
 
 TEST_F(VerificationTest, NoSenderConfiguredIsCaptcha0006) {
-  Verification none(services_, settings_, "k", nullptr, nullptr);
+  Verification none(services_, *store_, *store_, *store_, settings_, "k", nullptr, nullptr);
   Status s = await(
       none.send(flow_, CodePurpose::kRegisterEms, "a@example.com", Language::kEnglish, device_));
   ASSERT_FALSE(s);

@@ -37,9 +37,9 @@ class VerifyTest : public FlowsTest {
     if (!verification_) {
       outbox_ = std::make_unique<OutboxSender>(broken_ ? "/nonexistent-ciamd-dir/outbox.jsonl"
                                                        : outbox_path_);
-      verification_ = std::make_unique<Verification>(services_, settings_,
-                                                     sealer_.derive_key("verification-code"),
-                                                     outbox_.get(), outbox_.get());
+      verification_ = std::make_unique<Verification>(
+          services_, *store_, *store_, *store_, settings_, sealer_.derive_key("verification-code"),
+          outbox_.get(), outbox_.get());
     }
     return *verification_;
   }

@@ -8,9 +8,8 @@
 
 #include "api/json_body.hpp"
 #include "exec/runtime.hpp"
+#include "flows/admin/admin_flows.hpp"
 #include "flows/audit.hpp"
-#include "store/store.hpp"
-#include "tokens/crypto.hpp"
 
 namespace ciamd {
 namespace {
@@ -25,15 +24,6 @@ std::string_view bearer_token(const HttpRequest& http) {
   v.remove_prefix(kBearer.size());
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
   return v;
-}
-
-// Only the hash is stored and looked up, so timing says nothing about the token.
-std::optional<AdminToken> authenticate(Store& store, std::string_view token, UnixSeconds now) {
-  if (token.empty()) return std::nullopt;
-  std::optional<AdminToken> found = store.find_admin_token_by_hash(crypto::sha256_hex(token));
-  if (!found || found->revoked_at != 0) return std::nullopt;
-  if (found->expires_at != 0 && found->expires_at <= now) return std::nullopt;
-  return found;
 }
 
 bool has_body(const HttpRequest& http) {
@@ -63,7 +53,7 @@ struct Outcome {
 Outcome run_blocking(const AdminServices& admin, const HttpRequest& http, std::string token,
                      const AdminSteps& steps) {
   Outcome out;
-  out.actor = authenticate(admin.store, token, admin.clock());
+  out.actor = admin.flows.tokens.authenticate(token, admin.clock());
   if (!out.actor) return out;
   boost::json::object body;
   if (has_body(http) && !http.body.empty()) {

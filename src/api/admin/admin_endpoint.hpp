@@ -6,7 +6,7 @@
 // message says which (operators read it), in English after the localized catalog text.
 //
 //   return run_admin_endpoint(admin, http, [&admin](const AdminCall& call) -> Result<AdminReply> {
-//     return AdminReply{200, application_json(...)};      // runs on the pool: may block
+//     return AdminReply{.body = application_json(...)};  // runs on the pool: may block
 //   });
 #pragma once
 
@@ -24,18 +24,15 @@
 
 namespace ciamd {
 
-class Store;
+struct AdminFlows;
 class BlockingPool;
 class AuditLog;
-class Sealer;
-class KeyRing;
 
 // What admin handlers are given. Built once by app/; every member outlives the listener.
 struct AdminServices {
-  Store& store;
+  const AdminFlows& flows;  // the operator use cases (flows/admin/admin_flows.hpp)
   BlockingPool& pool;
   AuditLog& audit;
-  const Sealer& sealer;
   Clock clock;
   // For POST /admin/v1/signing-keys/rotate: [tokens] key_publish_lead and key_reload_interval.
   std::int64_t key_publish_lead = 600;
@@ -48,20 +45,13 @@ struct AdminCall {
   const boost::json::object& body;  // empty for GET and DELETE
 };
 
+// Built with designated initializers: AdminReply{.status = 201, .body = ..., .client_id = id}.
 struct AdminReply {
-  AdminReply(int status_code, boost::json::value reply_body, bool lines = false,
-             std::string about_user = {}, std::string about_client = {})
-      : status(status_code),
-        body(std::move(reply_body)),
-        json_lines(lines),
-        user_id(std::move(about_user)),
-        client_id(std::move(about_client)) {}
-
   int status = 200;
-  boost::json::value body;       // serialized as JSON; a string body with `json_lines` as is
+  boost::json::value body{};     // serialized as JSON; a string body with `json_lines` as is
   bool json_lines = false;       // audit export: application/x-ndjson
-  std::string user_id;           // for the audit trail: the user the call was about, if one
-  std::string client_id;         // likewise, the application
+  std::string user_id{};         // for the audit trail: the user the call was about, if one
+  std::string client_id{};       // likewise, the application
   std::int64_t next_cursor = 0;  // json_lines: sent as X-Next-Cursor when not 0
 };
 

@@ -1,12 +1,10 @@
 #include "api/admin/applications.hpp"
 
-#include <algorithm>
 #include <boost/json/array.hpp>
 #include <vector>
 
-#include "api/admin/records.hpp"
-#include "flows/admin/applications.hpp"
-#include "store/store.hpp"
+#include "flows/admin/admin_flows.hpp"
+#include "render/records.hpp"
 
 namespace ciamd {
 namespace {
@@ -88,26 +86,17 @@ Result<AppChanges> changes_from(const boost::json::object& body, bool create) {
 
 }  // namespace
 
-// Operators register applications by hand, so the store lists them all and the page is cut here.
 Result<AdminReply> list_applications_page(const AdminServices& a, const AdminCall& call,
                                           const std::string& tenant) {
   Result<int> limit = page_limit(call.http);
   if (!limit) return limit.error();
-  std::vector<Application> apps = a.store.list_applications();
-  std::sort(apps.begin(), apps.end(),
-            [](const Application& x, const Application& y) { return x.client_id < y.client_id; });
-  const std::string after = query_param(call.http, "after");
+  const Page<Application> page =
+      a.flows.applications.page(tenant, query_param(call.http, "after"), limit.value());
   boost::json::array items;
+  for (const Application& app : page.items) items.push_back(application_json(app));
   boost::json::value next = nullptr;
-  for (const Application& app : apps) {
-    if (app.client_id <= after || (!tenant.empty() && app.tenant_id != tenant)) continue;
-    if (static_cast<int>(items.size()) == limit.value()) {
-      next = items.back().as_object().at("client_id");
-      break;
-    }
-    items.push_back(application_json(app));
-  }
-  return AdminReply{200, boost::json::object{{"items", std::move(items)}, {"next", next}}};
+  if (page.next) next = *page.next;
+  return AdminReply{.body = boost::json::object{{"items", std::move(items)}, {"next", next}}};
 }
 
 namespace {
@@ -118,15 +107,26 @@ std::string client_of(const AdminCall& call) {
 
 Result<AdminReply> app_reply(Result<Application> app, int status = 200) {
   if (!app) return app.error();
-  return AdminReply{status, application_json(app.value()), false, {}, app.value().client_id};
+  return AdminReply{
+      .status = status, .body = application_json(app.value()), .client_id = app.value().client_id};
 }
 
-template <class Steps>
-Handler endpoint(const AdminServices& admin, Steps steps) {
-  return [&admin, steps](const HttpRequest& http) {
-    return run_admin_endpoint(
-        admin, http, [&admin, steps](const AdminCall& call) { return steps(admin, call); });
-  };
+Result<AdminReply> assigned(const AdminServices& a, const AdminCall& call) {
+  Result<std::vector<std::string>> users = a.flows.applications.assigned_users(client_of(call));
+  if (!users) return users.error();
+  boost::json::array ids;
+  for (const std::string& id : users.value()) ids.emplace_back(id);
+  return AdminReply{.body = boost::json::object{{"items", std::move(ids)}},
+                    .client_id = client_of(call)};
+}
+
+Result<AdminReply> assignment(const AdminServices& a, const AdminCall& call, bool assign) {
+  const std::string client(client_of(call));
+  const std::string user(path_segment(call.http.path, 5));
+  Result<Done> done = assign ? a.flows.applications.assign(client, user)
+                             : a.flows.applications.unassign(client, user);
+  if (!done) return done.error();
+  return AdminReply{.status = 204, .body = nullptr, .user_id = user, .client_id = client};
 }
 
 }  // namespace
@@ -140,46 +140,27 @@ void add_application_routes(Router& router, const AdminServices& admin) {
              admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
                Result<AppChanges> c = changes_from(call.body, /*create=*/true);
                if (!c) return Result<AdminReply>(c.error());
-               return app_reply(create_application(a.store, c.value(), a.clock()), 201);
+               return app_reply(a.flows.applications.create(c.value(), a.clock()), 201);
              }));
   router.add("GET", "/admin/v1/applications/{client_id}",
              admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
-               return app_reply(get_application(a.store, client_of(call)));
+               return app_reply(a.flows.applications.get(client_of(call)));
              }));
   router.add("PATCH", "/admin/v1/applications/{client_id}",
              admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
                Result<AppChanges> c = changes_from(call.body, /*create=*/false);
                if (!c) return Result<AdminReply>(c.error());
-               return app_reply(update_application(a.store, client_of(call), c.value(), a.clock()));
+               return app_reply(a.flows.applications.update(client_of(call), c.value(), a.clock()));
              }));
-  router.add(
-      "GET", "/admin/v1/applications/{client_id}/users",
-      admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
-        Result<Application> app = get_application(a.store, client_of(call));
-        if (!app) return Result<AdminReply>(app.error());
-        boost::json::array ids;
-        for (const std::string& id : a.store.assigned_users(client_of(call))) {
-          ids.emplace_back(id);
-        }
-        return Result<AdminReply>(AdminReply{
-            200, boost::json::object{{"items", std::move(ids)}}, false, {}, client_of(call)});
-      }));
-  for (const char* method : {"PUT", "DELETE"}) {
-    const bool assign = std::string_view(method) == "PUT";
-    router.add(method, "/admin/v1/applications/{client_id}/users/{user_id}",
-               admin_handler(admin, [assign](const AdminServices& a, const AdminCall& call) {
-                 const std::string client(client_of(call));
-                 const std::string user(path_segment(call.http.path, 5));
-                 if (assign) {
-                   Result<Done> done = assign_user_to_application(a.store, client, user);
-                   if (!done) return Result<AdminReply>(done.error());
-                 } else if (!a.store.unassign_user(client, user)) {
-                   return Result<AdminReply>(
-                       ApiError{ErrorCode::kAdminNotFound, user + " is not assigned to " + client});
-                 }
-                 return Result<AdminReply>(AdminReply{204, nullptr, false, user, client});
-               }));
-  }
+  router.add("GET", "/admin/v1/applications/{client_id}/users", admin_handler(admin, assigned));
+  router.add("PUT", "/admin/v1/applications/{client_id}/users/{user_id}",
+             admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
+               return assignment(a, call, /*assign=*/true);
+             }));
+  router.add("DELETE", "/admin/v1/applications/{client_id}/users/{user_id}",
+             admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
+               return assignment(a, call, /*assign=*/false);
+             }));
 }
 
 }  // namespace ciamd

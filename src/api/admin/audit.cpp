@@ -4,8 +4,8 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
-#include "api/admin/records.hpp"
-#include "store/store.hpp"
+#include "flows/admin/admin_flows.hpp"
+#include "render/records.hpp"
 
 namespace ciamd {
 namespace {
@@ -44,44 +44,32 @@ Result<AuditQuery> query_from(const HttpRequest& http, int default_limit, int ma
   if (limit.value() < 1 || limit.value() > max_limit) {
     return bad_argument("limit must be 1 to " + std::to_string(max_limit));
   }
-  q.limit = static_cast<int>(limit.value()) + 1;  // one more tells whether a next page exists
+  q.limit = static_cast<int>(limit.value());
   return q;
-}
-
-// The events of `q`, and the cursor of the next page (0: none).
-std::pair<std::vector<AuditEvent>, std::int64_t> page(Store& store, const AuditQuery& q) {
-  std::vector<AuditEvent> events = store.query_audit_events(q);
-  std::int64_t next = 0;
-  if (static_cast<int>(events.size()) == q.limit) {
-    events.pop_back();
-    next = events.back().id;
-  }
-  return {std::move(events), next};
 }
 
 Result<AdminReply> list(const AdminServices& a, const AdminCall& call) {
   Result<AuditQuery> q = query_from(call.http, kPage, kMaxPage);
   if (!q) return q.error();
-  auto [events, next] = page(a.store, q.value());
+  const AuditPage page = a.flows.audit_trail.page(q.value());
   boost::json::array items;
-  for (const AuditEvent& e : events) items.push_back(audit_json(e));
+  for (const AuditEvent& e : page.events) items.push_back(audit_json(e));
   boost::json::object body{{"items", std::move(items)}};
-  body["next"] = next == 0 ? boost::json::value(nullptr) : boost::json::value(next);
-  return AdminReply{200, std::move(body)};
+  body["next"] = page.next == 0 ? boost::json::value(nullptr) : boost::json::value(page.next);
+  return AdminReply{.body = std::move(body)};
 }
 
 Result<AdminReply> export_lines(const AdminServices& a, const AdminCall& call) {
   Result<AuditQuery> q = query_from(call.http, kExportPage, kExportPage);
   if (!q) return q.error();
-  auto [events, next] = page(a.store, q.value());
+  const AuditPage page = a.flows.audit_trail.page(q.value());
   std::string lines;
-  for (const AuditEvent& e : events) {
+  for (const AuditEvent& e : page.events) {
     lines += boost::json::serialize(audit_json(e));
     lines += '\n';
   }
-  AdminReply reply{200, boost::json::string(lines), true};
-  reply.next_cursor = next;
-  return reply;
+  return AdminReply{
+      .body = boost::json::string(lines), .json_lines = true, .next_cursor = page.next};
 }
 
 }  // namespace

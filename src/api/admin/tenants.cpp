@@ -3,9 +3,8 @@
 #include <boost/json/array.hpp>
 
 #include "api/admin/applications.hpp"
-#include "api/admin/records.hpp"
-#include "flows/admin/applications.hpp"
-#include "store/store.hpp"
+#include "flows/admin/admin_flows.hpp"
+#include "render/records.hpp"
 
 namespace ciamd {
 namespace {
@@ -33,7 +32,7 @@ Result<std::vector<std::string>> strings(const boost::json::object& body,
 
 Result<AdminReply> tenant_reply(const Result<Tenant>& tenant, int status = 200) {
   if (!tenant) return tenant.error();
-  return AdminReply{status, tenant_json(tenant.value())};
+  return AdminReply{.status = status, .body = tenant_json(tenant.value())};
 }
 
 }  // namespace
@@ -43,30 +42,30 @@ void add_tenant_routes(Router& router, const AdminServices& admin) {
       "GET", "/admin/v1/tenants",
       admin_handler(admin, [](const AdminServices& a, const AdminCall&) -> Result<AdminReply> {
         boost::json::array items;
-        for (const Tenant& t : a.store.list_tenants()) items.push_back(tenant_json(t));
-        return AdminReply{200, boost::json::object{{"items", std::move(items)}}};
+        for (const Tenant& t : a.flows.tenants.all()) items.push_back(tenant_json(t));
+        return AdminReply{.body = boost::json::object{{"items", std::move(items)}}};
       }));
   router.add("POST", "/admin/v1/tenants",
              admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
                Result<std::vector<std::string>> f = strings(call.body, {"id", "name"});
                if (!f) return Result<AdminReply>(f.error());
                const std::string& name = f.value()[1].empty() ? f.value()[0] : f.value()[1];
-               return tenant_reply(create_tenant(a.store, f.value()[0], name, a.clock()), 201);
+               return tenant_reply(a.flows.tenants.create(f.value()[0], name, a.clock()), 201);
              }));
   router.add("GET", "/admin/v1/tenants/{tenant_id}",
              admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
-               return tenant_reply(get_tenant(a.store, tenant_of(call)));
+               return tenant_reply(a.flows.tenants.get(tenant_of(call)));
              }));
   router.add(
       "PATCH", "/admin/v1/tenants/{tenant_id}",
       admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
         Result<std::vector<std::string>> f = strings(call.body, {"name"});
         if (!f) return Result<AdminReply>(f.error());
-        return tenant_reply(rename_tenant(a.store, tenant_of(call), f.value()[0], a.clock()));
+        return tenant_reply(a.flows.tenants.rename(tenant_of(call), f.value()[0], a.clock()));
       }));
   router.add("GET", "/admin/v1/tenants/{tenant_id}/applications",
              admin_handler(admin, [](const AdminServices& a, const AdminCall& call) {
-               Result<Tenant> t = get_tenant(a.store, tenant_of(call));
+               Result<Tenant> t = a.flows.tenants.get(tenant_of(call));
                if (!t) return Result<AdminReply>(t.error());
                return list_applications_page(a, call, t.value().id);
              }));

@@ -1,16 +1,12 @@
 #include "api/ops/ops.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <exception>
 #include <string>
 
-#include "exec/runtime.hpp"
+#include "flows/maintenance/health.hpp"
 #include "metrics/metrics.hpp"
-#include "store/store.hpp"
 #include "tokens/key_ring.hpp"
 
 namespace ciamd {
@@ -28,22 +24,9 @@ Task<HttpResponse> live(const HttpRequest&) {
   co_return no_store(HttpResponse::json(200, R"({"status":"ok"})"));
 }
 
-// Any query proves the database file is open and readable; schema_version() is the cheapest.
-Task<bool> database_ok(const OpsServices& ops) {
-  try {
-    const int version =
-        co_await ops.pool.run([&store = ops.store] { return store.schema_version(); });
-    if (version > 0) co_return true;
-    spdlog::warn("readiness: the database has no schema");
-  } catch (const std::exception& e) {
-    spdlog::warn("readiness: database check failed: {}", e.what());
-  }
-  co_return false;
-}
-
 // By value: the coroutine frame keeps its own copy of the references.
 Task<HttpResponse> ready(OpsServices ops) {
-  const bool database = co_await database_ok(ops);
+  const bool database = co_await ops.database.usable();
   // Logins sign id_tokens with both algorithms; without either signer they fail, so the node must
   // not take traffic.
   const bool signing_keys =

@@ -17,15 +17,13 @@
 
 namespace ciamd {
 
-class BlockingPool;
+class DatabaseHealth;
 class KeyRing;
 class Metrics;
-class Store;
 
 struct OpsServices {
   Metrics& metrics;
-  Store& store;  // read once per readiness probe, on `pool`
-  BlockingPool& pool;
+  const DatabaseHealth& database;  // asked once per readiness probe
   const KeyRing& keys;
 };
 

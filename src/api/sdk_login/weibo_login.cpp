@@ -1,19 +1,14 @@
 #include "api/sdk_login/weibo_login.hpp"
 
 #include "api/json_body.hpp"
-#include "api/sdk_login/login_endpoint.hpp"
+#include "api/sdk_endpoint.hpp"
 #include "flows/login/social_login.hpp"
-#include "idp/weibo.hpp"
 
 namespace ciamd {
 namespace {
 
-// Weibo tokens are about 32 characters and uids at most 20 digits; far longer values are not
-// sent upstream.
-constexpr std::size_t kMaxTokenLength = 512;
-constexpr std::size_t kMaxUidLength = 64;
-
-// The uid as a string: clients send it as a JSON string (the seed) or, carelessly, a number.
+// The uid as a string: clients send it as a JSON string (the API contract) or, carelessly, a
+// number.
 Result<std::string> read_uid(const boost::json::object& body) {
   if (const auto* v = body.if_contains("uid"); v != nullptr) {
     if (v->is_int64() && v->as_int64() > 0) return std::to_string(v->as_int64());
@@ -22,32 +17,20 @@ Result<std::string> read_uid(const boost::json::object& body) {
   return required_string(body, "uid", ErrorCode::kWeiboUidEmpty);
 }
 
-Task<Result<LoginOutcome>> weibo_steps(const ApiServices& api, const SdkRequest& sdk,
-                                       const boost::json::object& body) {
-  auto token = required_string(body, "access_token", ErrorCode::kWeiboTokenEmpty);
+Task<Result<EndpointReply>> weibo_steps(const ApiServices& api, const SdkCall& call) {
+  Result<std::string> token =
+      required_string(call.body, "access_token", ErrorCode::kWeiboTokenEmpty);
   if (!token) co_return token.error();
-  auto uid = read_uid(body);
+  Result<std::string> uid = read_uid(call.body);
   if (!uid) co_return uid.error();
-  const Application& app = *sdk.app;
-  if (app.weibo_app_key.empty()) {
-    co_return ApiError{ErrorCode::kLoginNotEnabled, "application has no Weibo app key"};
-  }
-  if (token.value().size() > kMaxTokenLength || uid.value().size() > kMaxUidLength) {
-    co_return ApiError{ErrorCode::kWeiboTokenInvalid, "token or uid longer than Weibo's"};
-  }
-  auto who = co_await api.weibo.verify(app.weibo_app_key, std::move(token.value()),
-                                       std::move(uid.value()));
-  if (!who) co_return who.error();
-  co_return co_await SocialLogin(api.flows).complete(app, who.value(), sdk.device);
+  co_return as_reply(co_await api.social_login.with_weibo_token(
+      call.app(), std::move(token.value()), std::move(uid.value()), call.sdk.device));
 }
 
 }  // namespace
 
 Task<HttpResponse> handle_weibo_login(const ApiServices& api, const HttpRequest& http) {
-  return run_login_endpoint(api, http, kProviderWeibo,
-                            [&api](const SdkRequest& sdk, const boost::json::object& body) {
-                              return weibo_steps(api, sdk, body);
-                            });
+  return run_sdk_endpoint(api, http, EndpointSpec{"login", kProviderWeibo, {}}, weibo_steps);
 }
 
 }  // namespace ciamd

@@ -3,21 +3,16 @@
 #include "api/json_body.hpp"
 #include "api/sdk_endpoint.hpp"
 #include "api/sdk_verify/targets.hpp"
-#include "core/phone.hpp"
-#include "exec/runtime.hpp"
 #include "flows/mfa/mfa.hpp"
 
 namespace ciamd {
 namespace {
 
 Task<Result<EndpointReply>> mobile_steps(const ApiServices& api, const SdkCall& call) {
-  Result<std::string> own = co_await api.flows.pool.run([&api, &call] {
-    return mfa_target_blocking(api.flows.store, *call.sdk.app, *call.flow, Channel::kSms,
-                               std::nullopt);
-  });
-  if (!own) co_return own.error();
+  Result<std::string> shown = co_await api.mfa.masked_mobile(call.app(), *call.flow);
+  if (!shown) co_return shown.error();
   boost::json::object body;
-  body["mobile"] = mask_mobile(own.value());
+  body["mobile"] = std::move(shown.value());
   co_return EndpointReply{JsonReply{std::move(body), {}}};
 }
 
@@ -29,21 +24,18 @@ Task<Result<EndpointReply>> verify_steps(const ApiServices& api, const SdkCall& 
     if (!named) co_return named.error();
     claimed = std::move(named.value());
   }
-  auto code = required_string(call.body, "verify_code", ErrorCode::kVerifyCodeEmpty);
+  Result<std::string> code = required_string(call.body, "verify_code", ErrorCode::kVerifyCodeEmpty);
   if (!code) co_return code.error();
-  const MfaCompletion completion(api.flows, api.verification);
-  Result<LoginOutcome> outcome =
-      co_await completion.complete(*call.sdk.app, *call.flow, channel, std::move(claimed),
-                                   std::move(code.value()), call.sdk.device);
-  if (!outcome) co_return outcome.error();
-  co_return EndpointReply{std::move(outcome.value())};
+  co_return as_reply(co_await api.mfa.complete(call.app(), *call.flow, channel, std::move(claimed),
+                                               std::move(code.value()), call.sdk.device));
 }
 
-Task<HttpResponse> run_verify(const ApiServices& api, const HttpRequest& http, Channel channel) {
-  const std::string_view event = channel == Channel::kSms ? "mfa_sms" : "mfa_email";
-  return run_sdk_endpoint(
-      api, http, EndpointSpec{event, "", {FlowKind::kMfa}},
-      [&api, channel](const SdkCall& call) { return verify_steps(api, call, channel); });
+Task<Result<EndpointReply>> sms_steps(const ApiServices& api, const SdkCall& call) {
+  return verify_steps(api, call, Channel::kSms);
+}
+
+Task<Result<EndpointReply>> email_steps(const ApiServices& api, const SdkCall& call) {
+  return verify_steps(api, call, Channel::kEmail);
 }
 
 }  // namespace
@@ -51,15 +43,15 @@ Task<HttpResponse> run_verify(const ApiServices& api, const HttpRequest& http, C
 Task<HttpResponse> handle_mobile_by_token(const ApiServices& api, const HttpRequest& http) {
   return run_sdk_endpoint(
       api, http, EndpointSpec{"mobile_by_token", "", {FlowKind::kMfa}, /*json_body=*/false},
-      [&api](const SdkCall& call) { return mobile_steps(api, call); });
+      mobile_steps);
 }
 
 Task<HttpResponse> handle_mfa_sms(const ApiServices& api, const HttpRequest& http) {
-  return run_verify(api, http, Channel::kSms);
+  return run_sdk_endpoint(api, http, EndpointSpec{"mfa_sms", "", {FlowKind::kMfa}}, sms_steps);
 }
 
 Task<HttpResponse> handle_mfa_email(const ApiServices& api, const HttpRequest& http) {
-  return run_verify(api, http, Channel::kEmail);
+  return run_sdk_endpoint(api, http, EndpointSpec{"mfa_email", "", {FlowKind::kMfa}}, email_steps);
 }
 
 }  // namespace ciamd

@@ -16,11 +16,10 @@ std::string presented_token(const HttpRequest& http) {
   return std::string(v);
 }
 
-Task<Result<EndpointReply>> refresh_steps(const ApiServices& api, const SdkCall& call,
-                                          std::string token) {
+Task<Result<EndpointReply>> refresh_steps(const ApiServices& api, const SdkCall& call) {
+  std::string token = presented_token(call.http);
   if (token.empty()) co_return ApiError{ErrorCode::kSessionTokenInvalid, {}};
-  const SessionRefresher sessions(api.flows);
-  Result<RefreshedSession> r = co_await sessions.refresh(*call.sdk.app, std::move(token));
+  Result<RefreshedSession> r = co_await api.sessions.refresh(call.app(), std::move(token));
   if (!r) co_return r.error();
   JsonReply reply;
   reply.body["session_token"] = r.value().session_token;
@@ -30,11 +29,10 @@ Task<Result<EndpointReply>> refresh_steps(const ApiServices& api, const SdkCall&
   co_return EndpointReply{std::move(reply)};
 }
 
-Task<Result<EndpointReply>> logout_steps(const ApiServices& api, const SdkCall& call,
-                                         std::string token) {
+Task<Result<EndpointReply>> logout_steps(const ApiServices& api, const SdkCall& call) {
+  std::string token = presented_token(call.http);
   if (token.empty()) co_return ApiError{ErrorCode::kSessionTokenInvalid, {}};
-  const SessionRefresher sessions(api.flows);
-  co_await sessions.logout(*call.sdk.app, std::move(token));
+  co_await api.sessions.logout(call.app(), std::move(token));
   co_return EndpointReply{NoContent{}};
 }
 
@@ -42,16 +40,12 @@ Task<Result<EndpointReply>> logout_steps(const ApiServices& api, const SdkCall& 
 
 Task<HttpResponse> handle_session_refresh(const ApiServices& api, const HttpRequest& http) {
   return run_sdk_endpoint(api, http, EndpointSpec{"session_refresh", "", {}, /*json_body=*/false},
-                          [&api, token = presented_token(http)](const SdkCall& call) {
-                            return refresh_steps(api, call, token);
-                          });
+                          refresh_steps);
 }
 
 Task<HttpResponse> handle_logout(const ApiServices& api, const HttpRequest& http) {
   return run_sdk_endpoint(api, http, EndpointSpec{"logout", "", {}, /*json_body=*/false},
-                          [&api, token = presented_token(http)](const SdkCall& call) {
-                            return logout_steps(api, call, token);
-                          });
+                          logout_steps);
 }
 
 }  // namespace ciamd

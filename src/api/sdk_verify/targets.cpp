@@ -32,16 +32,6 @@ Result<std::string> read_target(const boost::json::object& body, Channel channel
   return std::move(*normal);
 }
 
-Status method_enabled(const Application& app, Channel channel) {
-  const BindMethod needed =
-      channel == Channel::kSms ? BindMethod::kVerifyPhone : BindMethod::kVerifyEmail;
-  if (std::find(app.bind_methods.begin(), app.bind_methods.end(), needed) ==
-      app.bind_methods.end()) {
-    return ApiError{ErrorCode::kVerifyMethodOff};
-  }
-  return Done{};
-}
-
 bool body_names_target(const boost::json::object& body, Channel channel) {
   const auto* v = body.if_contains(channel == Channel::kSms ? "mobile" : "email");
   return v != nullptr && !v->is_null() && !blank_string(*v);

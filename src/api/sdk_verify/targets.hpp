@@ -16,9 +16,6 @@ namespace ciamd {
 // The normalised target: E.164 phone or lower-case email.
 Result<std::string> read_target(const boost::json::object& body, Channel channel);
 
-// VERIFY_PHONE (SMS) / VERIFY_EMAIL (email) in the application's bind methods, else PARAM.0116.
-Status method_enabled(const Application& app, Channel channel);
-
 // Whether the body names a target for `channel` ("mobile"/"email" present and not null or blank).
 bool body_names_target(const boost::json::object& body, Channel channel);
 

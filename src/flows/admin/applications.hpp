@@ -10,14 +10,17 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model.hpp"
 #include "core/result.hpp"
+#include "flows/admin/page.hpp"
 
 namespace ciamd {
 
-class Store;
+class ApplicationStore;
+class TenantStore;
 
 // Every field optional: create uses defaults for what is absent, update changes only what is set.
 struct AppChanges {
@@ -45,22 +48,31 @@ struct AppChanges {
   std::optional<bool> enabled;
 };
 
-Result<Application> create_application(Store& store, const AppChanges& changes, UnixSeconds now);
-Result<Application> update_application(Store& store, const std::string& client_id,
-                                       const AppChanges& changes, UnixSeconds now);
-Result<Application> get_application(Store& store, const std::string& client_id);
-Result<Done> assign_user_to_application(Store& store, const std::string& client_id,
-                                        const std::string& user_id);
+class ApplicationAdmin {
+ public:
+  ApplicationAdmin(ApplicationStore& apps, TenantStore& tenants);
 
-// Tenants: ids as client ids ([A-Za-z0-9_-], 2 to 64), names 1 to 128 characters.
-Result<Tenant> create_tenant(Store& store, const std::string& id, const std::string& name,
-                             UnixSeconds now);
-Result<Tenant> get_tenant(Store& store, const std::string& id);
-Result<Tenant> rename_tenant(Store& store, const std::string& id, const std::string& name,
-                             UnixSeconds now);
+  Result<Application> create(const AppChanges& changes, UnixSeconds now) const;
+  Result<Application> get(const std::string& client_id) const;
+  // Changes only what `changes` sets; a client id cannot change.
+  Result<Application> update(const std::string& client_id, const AppChanges& changes,
+                             UnixSeconds now) const;
+  // Every application, by client id.
+  std::vector<Application> all() const;
+  // By client id, after the cursor `after` ("" from the start), at most `limit`; only `tenant`'s
+  // when it is not "".
+  Page<Application> page(std::string_view tenant, std::string_view after, int limit) const;
 
-Result<User> get_user(Store& store, const std::string& user_id);
-Result<User> set_user_enabled(Store& store, const std::string& user_id, bool enabled,
-                              UnixSeconds now);
+  // Assignments (access policy `assigned`).
+  Result<Done> assign(const std::string& client_id, const std::string& user_id) const;
+  Result<Done> unassign(const std::string& client_id, const std::string& user_id) const;
+  Result<std::vector<std::string>> assigned_users(const std::string& client_id) const;
+
+ private:
+  std::optional<ApiError> check_tenant(const AppChanges& changes) const;
+
+  ApplicationStore& apps_;
+  TenantStore& tenants_;
+};
 
 }  // namespace ciamd

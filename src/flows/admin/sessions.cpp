@@ -1,6 +1,7 @@
 #include "flows/admin/sessions.hpp"
 
-#include "store/store.hpp"
+#include "store/login_store.hpp"
+#include "store/session_store.hpp"
 
 namespace ciamd {
 namespace {
@@ -11,21 +12,21 @@ ApiError no_user(const std::string& user_id) {
 
 }  // namespace
 
-Result<std::vector<Session>> list_user_sessions(Store& store, const std::string& user_id) {
-  if (!store.find_user(user_id)) return no_user(user_id);
-  return store.list_sessions(user_id);
+Result<std::vector<Session>> SessionAdmin::list(const std::string& user_id) const {
+  if (!logins_.find_user(user_id)) return no_user(user_id);
+  return sessions_.list_sessions(user_id);
 }
 
-Result<Session> revoke_session_by_id(Store& store, const std::string& session_id, UnixSeconds now) {
-  store.revoke_session(session_id, now);
-  std::optional<Session> session = store.find_session(session_id);
+Result<Session> SessionAdmin::revoke(const std::string& session_id, UnixSeconds now) const {
+  sessions_.revoke_session(session_id, now);
+  std::optional<Session> session = sessions_.find_session(session_id);
   if (!session) return ApiError{ErrorCode::kAdminNotFound, "no session " + session_id};
   return std::move(*session);
 }
 
-Result<int> revoke_all_user_sessions(Store& store, const std::string& user_id, UnixSeconds now) {
-  if (!store.find_user(user_id)) return no_user(user_id);
-  return store.revoke_user_sessions(user_id, now);
+Result<int> SessionAdmin::revoke_all(const std::string& user_id, UnixSeconds now) const {
+  if (!logins_.find_user(user_id)) return no_user(user_id);
+  return sessions_.revoke_user_sessions(user_id, now);
 }
 
 std::string_view session_state(const Session& session, UnixSeconds now) {

@@ -1,8 +1,9 @@
-// flows/admin/sessions: operator actions on sessions (`ciamd session ...`, later the admin API).
+// flows/admin/sessions: operator actions on sessions, for the admin API and `ciamd session ...`.
 // Synchronous: callers on a network thread go through the BlockingPool.
 //
-//   Result<std::vector<Session>> all = list_user_sessions(store, user_id);
-//   Result<Session> s = revoke_session_by_id(store, session_id, now);   // idempotent
+//   const SessionAdmin sessions(store, store);  // the SessionStore and LoginStore roles
+//   Result<std::vector<Session>> all = sessions.list(user_id);
+//   Result<Session> s = sessions.revoke(session_id, now);  // idempotent
 #pragma once
 
 #include <string>
@@ -13,14 +14,24 @@
 
 namespace ciamd {
 
-class Store;
+class LoginStore;
+class SessionStore;
 
-// Every session of the user, newest first; ADMIN not-found for an unknown user.
-Result<std::vector<Session>> list_user_sessions(Store& store, const std::string& user_id);
-// The session after revocation (revoking a revoked session changes nothing and is no error).
-Result<Session> revoke_session_by_id(Store& store, const std::string& session_id, UnixSeconds now);
-// How many live sessions of the user were revoked.
-Result<int> revoke_all_user_sessions(Store& store, const std::string& user_id, UnixSeconds now);
+class SessionAdmin {
+ public:
+  SessionAdmin(SessionStore& sessions, LoginStore& logins) : sessions_(sessions), logins_(logins) {}
+
+  // Every session of the user, newest first; ADMIN not-found for an unknown user.
+  Result<std::vector<Session>> list(const std::string& user_id) const;
+  // The session after revocation (revoking a revoked session changes nothing and is no error).
+  Result<Session> revoke(const std::string& session_id, UnixSeconds now) const;
+  // How many live sessions of the user were revoked.
+  Result<int> revoke_all(const std::string& user_id, UnixSeconds now) const;
+
+ private:
+  SessionStore& sessions_;
+  LoginStore& logins_;
+};
 
 // "live", "revoked" or "expired" at `now`.
 std::string_view session_state(const Session& session, UnixSeconds now);

@@ -8,13 +8,17 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/model.hpp"
 #include "core/result.hpp"
+#include "flows/admin/page.hpp"
 
 namespace ciamd {
 
-class Store;
+class LoginStore;
+class UserAdminStore;
 
 // Every field optional: create uses defaults for what is absent, update changes only what is set.
 // An empty mobile or email removes it.
@@ -25,11 +29,27 @@ struct UserChanges {
   std::optional<bool> enabled;        // update only; disabling revokes the user's sessions
 };
 
-Result<User> create_user(Store& store, const UserChanges& changes, UnixSeconds now);
-Result<User> update_user(Store& store, const std::string& user_id, const UserChanges& changes,
-                         UnixSeconds now);
-// Removes the user, identities, sessions, devices and assignments; the audit trail stays.
-Result<Done> delete_user(Store& store, const std::string& user_id);
-Result<Done> unlink_identity(Store& store, const std::string& user_id, const Identity& identity);
+class UserAdmin {
+ public:
+  UserAdmin(LoginStore& logins, UserAdminStore& users) : logins_(logins), users_(users) {}
+
+  Result<User> get(const std::string& user_id) const;
+  // Disabling revokes every session of the user at once.
+  Result<User> set_enabled(const std::string& user_id, bool enabled, UnixSeconds now) const;
+  Result<User> create(const UserChanges& changes, UnixSeconds now) const;
+  Result<User> update(const std::string& user_id, const UserChanges& changes,
+                      UnixSeconds now) const;
+  // Removes the user, identities, sessions, devices and assignments; the audit trail stays.
+  Result<Done> remove(const std::string& user_id) const;
+  Result<Done> unlink(const std::string& user_id, const Identity& identity) const;
+  // Users whose id, username, mobile (any written form) or email equals `q`; everyone when `q`
+  // is "". By id, after the cursor `after`, at most `limit`.
+  Page<User> search(std::string_view q, std::string_view after, int limit) const;
+  Result<std::vector<Identity>> identities(const std::string& user_id) const;
+
+ private:
+  LoginStore& logins_;
+  UserAdminStore& users_;
+};
 
 }  // namespace ciamd

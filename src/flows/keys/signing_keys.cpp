@@ -8,6 +8,7 @@
 #include <tuple>
 #include <utility>
 
+#include "store/application_store.hpp"
 #include "tokens/key_ring.hpp"
 #include "tokens/sealer.hpp"
 
@@ -157,7 +158,8 @@ void add_every_signing_key(const std::vector<SigningKeyRecord>& records, const S
   for (const SigningKeyRecord& r : records) ring.add(open_key(r, sealer), false);
 }
 
-void load_signing_keys(Store& store, const Sealer& sealer, KeyRing& ring, const Clock& clock) {
+void load_signing_keys(SigningKeyStore& store, const Sealer& sealer, KeyRing& ring,
+                       const Clock& clock) {
   const UnixSeconds now = clock();
   std::vector<SigningKeyRecord> records = store.list_signing_keys();
   // Open the stored keys first: under a wrong master key the server must stop before it stores
@@ -186,7 +188,8 @@ void load_signing_keys(Store& store, const Sealer& sealer, KeyRing& ring, const 
   build_ring(records, sealer, ring, now);
 }
 
-void reload_signing_keys(Store& store, const Sealer& sealer, KeyRing& ring, const Clock& clock) {
+void reload_signing_keys(SigningKeyStore& store, const Sealer& sealer, KeyRing& ring,
+                         const Clock& clock) {
   std::vector<RingKey> keys = ring_keys(store.list_signing_keys(), sealer, clock());
   std::array<std::string, kSigningAlgs.size()> before;
   for (std::size_t a = 0; a < kSigningAlgs.size(); ++a)
@@ -201,9 +204,9 @@ void reload_signing_keys(Store& store, const Sealer& sealer, KeyRing& ring, cons
   }
 }
 
-std::int64_t max_id_token_ttl(Store& store) {
+std::int64_t max_id_token_ttl(ApplicationStore& apps) {
   std::int64_t ttl = kDefaultIdTokenTtl;
-  for (const Application& app : store.list_applications()) ttl = std::max(ttl, app.id_token_ttl);
+  for (const Application& app : apps.list_applications()) ttl = std::max(ttl, app.id_token_ttl);
   return ttl;
 }
 
@@ -212,9 +215,9 @@ UnixSeconds publish_until_for(UnixSeconds retired_at, std::int64_t max_id_token_
   return retired_at + max_id_token_ttl + reload_interval + kIdTokenClockLeeway;
 }
 
-SigningKeyRecord rotate_signing_key(Store& store, const Sealer& sealer, JwsAlg alg, UnixSeconds now,
-                                    std::int64_t publish_lead, std::int64_t max_id_token_ttl,
-                                    std::int64_t reload_interval) {
+SigningKeyRecord rotate_signing_key(SigningKeyStore& store, const Sealer& sealer, JwsAlg alg,
+                                    UnixSeconds now, std::int64_t publish_lead,
+                                    std::int64_t max_id_token_ttl, std::int64_t reload_interval) {
   if (publish_lead < 0) throw std::invalid_argument("the publish lead cannot be negative");
   const SigningKeyRecord next = new_record(sealer, alg, now, now + publish_lead);
   store.rotate_signing_key(next,

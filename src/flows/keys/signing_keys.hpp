@@ -20,11 +20,12 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "store/store.hpp"
+#include "store/key_store.hpp"
 #include "tokens/keys.hpp"
 
 namespace ciamd {
 
+class ApplicationStore;
 class Sealer;
 class KeyRing;
 
@@ -60,16 +61,18 @@ void add_every_signing_key(const std::vector<SigningKeyRecord>& records, const S
 // At start: creates and stores an RS256 and an ES256 key when the store holds no active key of
 // that algorithm (so a database from before ES256 gains one), then builds the ring. Throws
 // std::runtime_error when a stored key cannot be opened or an algorithm ends up without a signer.
-void load_signing_keys(Store& store, const Sealer& sealer, KeyRing& ring, const Clock& clock);
+void load_signing_keys(SigningKeyStore& store, const Sealer& sealer, KeyRing& ring,
+                       const Clock& clock);
 
 // For the periodic reload: rereads the keys and rebuilds the ring, never creating one. Logs a
 // change of signer. Throws (keeping the ring as it was) when a key does not open or an algorithm
 // would lose its signer.
-void reload_signing_keys(Store& store, const Sealer& sealer, KeyRing& ring, const Clock& clock);
+void reload_signing_keys(SigningKeyStore& store, const Sealer& sealer, KeyRing& ring,
+                         const Clock& clock);
 
 // The largest id_token_ttl over all applications, at least kDefaultIdTokenTtl: how long a token
 // signed by a key may be live after the key stops signing.
-std::int64_t max_id_token_ttl(Store& store);
+std::int64_t max_id_token_ttl(ApplicationStore& apps);
 
 // When a key that stops signing at `retired_at` may leave the JWKS: after every token it could
 // have signed has expired. A node may notice the switch up to `reload_interval` late and sign
@@ -80,8 +83,8 @@ UnixSeconds publish_until_for(UnixSeconds retired_at, std::int64_t max_id_token_
 // Generates a new key of `alg`, stores it to sign from now + publish_lead (0: at once), and
 // retires the algorithm's active keys as of then, published until publish_until_for(...).
 // Returns the new record.
-SigningKeyRecord rotate_signing_key(Store& store, const Sealer& sealer, JwsAlg alg, UnixSeconds now,
-                                    std::int64_t publish_lead, std::int64_t max_id_token_ttl,
-                                    std::int64_t reload_interval);
+SigningKeyRecord rotate_signing_key(SigningKeyStore& store, const Sealer& sealer, JwsAlg alg,
+                                    UnixSeconds now, std::int64_t publish_lead,
+                                    std::int64_t max_id_token_ttl, std::int64_t reload_interval);
 
 }  // namespace ciamd

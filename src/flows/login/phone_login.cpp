@@ -5,8 +5,10 @@
 #include "exec/runtime.hpp"
 #include "flows/admission.hpp"
 #include "flows/ids.hpp"
+#include "flows/retry.hpp"
 #include "flows/session/session_issuer.hpp"
-#include "store/store.hpp"
+#include "idp/wechat_mini.hpp"
+#include "store/login_store.hpp"
 
 namespace ciamd {
 namespace {
@@ -21,30 +23,32 @@ bool registers_new_people(const Application& app) {
 
 class Decider {
  public:
-  Decider(const FlowServices& s, const Application& app, std::string e164,
+  Decider(const FlowServices& s, LoginStore& logins, const Application& app, std::string e164,
           std::string_view login_method, const DeviceContext& device)
-      : s_(s), app_(app), e164_(std::move(e164)), login_method_(login_method), device_(device) {}
+      : s_(s),
+        logins_(logins),
+        app_(app),
+        e164_(std::move(e164)),
+        login_method_(login_method),
+        device_(device) {}
 
   // Runs on the blocking pool.
   Result<Decided> run() {
-    for (int round = 0; round < kDecisionRounds; ++round) {
-      std::optional<Result<Decided>> done = decide_once();
-      if (done) return std::move(*done);
-    }
-    return ApiError{ErrorCode::kSystemBusy, "phone login lost the user race twice"};
+    return decide_with_retries<Decided>(kDecisionRounds, "phone login lost the user race twice",
+                                        [this] { return decide_once(); });
   }
 
  private:
-  // nullopt: the number was taken by a concurrent first login; decide again.
-  std::optional<Result<Decided>> decide_once() {
+  // LostRace: the number was taken by a concurrent first login.
+  Attempt<Decided> decide_once() {
     const UnixSeconds now = s_.clock();
-    std::optional<User> user = s_.store.find_user_by_mobile(e164_);
+    std::optional<User> user = logins_.find_user_by_mobile(e164_);
     const bool creating = !user;
     if (creating && !registers_new_people(app_)) {
       return Result<Decided>{ApiError{ErrorCode::kUserNotFound}};
     }
     if (creating) user = new_user(now);
-    Result<Admission> admission = admit(s_.store, app_, *user, creating, device_.fingerprint);
+    Result<Admission> admission = admit(logins_, app_, *user, creating, device_.fingerprint);
     if (!admission) return Result<Decided>{admission.error()};
     if (admission.value() == Admission::kDenied) {
       return Result<Decided>{Decided{LoginDenied{creating ? "" : user->id}}};
@@ -54,7 +58,7 @@ class Decider {
     commit.now = now;
     if (creating) commit.new_user = *user;
     commit = part.added_to(std::move(commit));
-    if (s_.store.commit_login(commit) != CommitResult::kOk) return std::nullopt;
+    if (logins_.commit_login(commit) != CommitResult::kOk) return LostRace{};
     return Result<Decided>{std::move(part).decided(std::move(*user), creating)};
   }
 
@@ -69,6 +73,7 @@ class Decider {
   }
 
   const FlowServices& s_;
+  LoginStore& logins_;
   const Application& app_;
   const std::string e164_;
   const std::string_view login_method_;
@@ -77,10 +82,18 @@ class Decider {
 
 }  // namespace
 
+Task<Result<LoginOutcome>> PhoneLogin::with_miniprogram_phone_code(
+    const Application& app, std::string code, const DeviceContext& device) const {
+  if (Status usable = check_miniprogram_code(app, code); !usable) co_return usable.error();
+  Result<std::string> phone = co_await wechat_mini_.phone_number(app.miniprogram, std::move(code));
+  if (!phone) co_return phone.error();
+  co_return co_await complete(app, std::move(phone.value()), kLoginWechatMiniProgram, device);
+}
+
 Task<Result<LoginOutcome>> PhoneLogin::complete(const Application& app, std::string e164,
                                                 std::string_view login_method,
                                                 const DeviceContext& device) const {
-  Decider decider(services_, app, std::move(e164), login_method, device);
+  Decider decider(services_, logins_, app, std::move(e164), login_method, device);
   Result<Decided> decided = co_await services_.pool.run([&decider] { return decider.run(); });
   if (!decided) co_return decided.error();
   co_return finish_decided(services_, app, std::move(decided.value()));

@@ -10,8 +10,9 @@
 //
 // One transaction per outcome; two first logins of one number racing end with one user.
 //
-//   PhoneLogin login(services);
-//   Result<LoginOutcome> r = co_await login.complete(app, "+8615907132852",
+//   const PhoneLogin login(services, store, wechat_mini);  // store: a LoginStore
+//   Result<LoginOutcome> r = co_await login.with_miniprogram_phone_code(app, code, device);
+//   Result<LoginOutcome> s = co_await login.complete(app, "+8615907132852",
 //                                                    kLoginWechatMiniProgram, device);
 #pragma once
 
@@ -21,14 +22,23 @@
 #include "core/model.hpp"
 #include "core/result.hpp"
 #include "exec/task.hpp"
+#include "flows/login/providers.hpp"
 #include "flows/outcome.hpp"
 #include "flows/services.hpp"
 
 namespace ciamd {
 
+class LoginStore;
+
 class PhoneLogin {
  public:
-  explicit PhoneLogin(const FlowServices& services) : services_(services) {}
+  PhoneLogin(const FlowServices& services, LoginStore& logins, WechatMiniConnector& wechat_mini)
+      : services_(services), logins_(logins), wechat_mini_(wechat_mini) {}
+
+  // The mini program's phone-number button code (wxa/business/getuserphonenumber), checked as
+  // flows/login/providers.hpp says, then complete() with the number WeChat gives.
+  Task<Result<LoginOutcome>> with_miniprogram_phone_code(const Application& app, std::string code,
+                                                         const DeviceContext& device) const;
 
   // `e164`: already normalised. `login_method`: recorded on the session; decides its lifetime.
   Task<Result<LoginOutcome>> complete(const Application& app, std::string e164,
@@ -37,6 +47,8 @@ class PhoneLogin {
 
  private:
   const FlowServices& services_;
+  LoginStore& logins_;
+  WechatMiniConnector& wechat_mini_;
 };
 
 }  // namespace ciamd

@@ -8,8 +8,13 @@
 #include "flows/admission.hpp"
 #include "flows/flow_step.hpp"
 #include "flows/ids.hpp"
+#include "flows/login/providers.hpp"
+#include "flows/retry.hpp"
 #include "flows/session/session_issuer.hpp"
-#include "store/store.hpp"
+#include "idp/wechat_mini.hpp"
+#include "idp/wechat_open.hpp"
+#include "idp/weibo.hpp"
+#include "store/login_store.hpp"
 
 namespace ciamd {
 namespace {
@@ -34,37 +39,34 @@ Identity identity_for(const ExternalIdentity& who, std::string user_id, UnixSeco
 
 class Decider {
  public:
-  Decider(const FlowServices& s, const Application& app, const ExternalIdentity& who,
-          const DeviceContext& device)
-      : s_(s), app_(app), who_(who), device_(device) {}
+  Decider(const FlowServices& s, LoginStore& logins, const Application& app,
+          const ExternalIdentity& who, const DeviceContext& device)
+      : s_(s), logins_(logins), app_(app), who_(who), device_(device) {}
 
   // Runs on the blocking pool.
   Result<Decision> run() {
-    for (int attempt = 0; attempt < kCommitAttempts; ++attempt) {
-      std::optional<Result<Decision>> done = attempt_once();
-      if (done) return std::move(*done);
-    }
-    return ApiError{ErrorCode::kSystemBusy, "social login lost the same race three times"};
+    return decide_with_retries<Decision>(kCommitAttempts,
+                                         "social login lost the same race three times",
+                                         [this] { return attempt_once(); });
   }
 
  private:
-  // nullopt: a concurrent request changed what we read; try again.
-  std::optional<Result<Decision>> attempt_once() {
+  Attempt<Decision> attempt_once() {
     const UnixSeconds now = s_.clock();
     std::optional<Identity> new_link;
     std::optional<UnionidAttachment> attach;
     std::string user_id;
-    if (auto linked = s_.store.find_identity(who_.provider, who_.provider_app_id, who_.subject)) {
+    if (auto linked = logins_.find_identity(who_.provider, who_.provider_app_id, who_.subject)) {
       user_id = linked->user_id;
       attach = unionid_to_attach(*linked);
     } else if (!who_.unionid.empty()) {
-      if (auto sibling = s_.store.find_identity_by_unionid(who_.provider, who_.unionid)) {
+      if (auto sibling = logins_.find_identity_by_unionid(who_.provider, who_.unionid)) {
         user_id = sibling->user_id;
         new_link = identity_for(who_, user_id, now);
       }
     }
     if (!user_id.empty()) {
-      std::optional<User> user = s_.store.find_user(user_id);
+      std::optional<User> user = logins_.find_user(user_id);
       if (!user) return Result<Decision>{ApiError{ErrorCode::kSystemBusy, "identity of no user"}};
       return admit(std::move(*user), std::move(new_link), std::move(attach), now);
     }
@@ -77,7 +79,7 @@ class Decider {
   // accounts exist for one person, which only an operator can merge; the login goes on as is.
   std::optional<UnionidAttachment> unionid_to_attach(const Identity& linked) const {
     if (who_.unionid.empty() || !linked.unionid.empty()) return std::nullopt;
-    if (auto owner = s_.store.find_identity_by_unionid(who_.provider, who_.unionid);
+    if (auto owner = logins_.find_identity_by_unionid(who_.provider, who_.unionid);
         owner && owner->user_id != linked.user_id) {
       spdlog::warn("unionid of identity {}/{} belongs to another user; not attached",
                    linked.provider_app_id, linked.user_id);
@@ -87,10 +89,10 @@ class Decider {
                              linked.user_id};
   }
 
-  std::optional<Result<Decision>> admit(User user, std::optional<Identity> new_link,
-                                        std::optional<UnionidAttachment> attach, UnixSeconds now) {
+  Attempt<Decision> admit(User user, std::optional<Identity> new_link,
+                          std::optional<UnionidAttachment> attach, UnixSeconds now) {
     Result<Admission> admission =
-        ciamd::admit(s_.store, app_, user, /*created_now=*/false, device_.fingerprint);
+        ciamd::admit(logins_, app_, user, /*created_now=*/false, device_.fingerprint);
     if (!admission) return Result<Decision>{admission.error()};
     if (admission.value() == Admission::kDenied) {
       return Result<Decision>{Decision{LoginDenied{user.id}}};
@@ -103,11 +105,11 @@ class Decider {
     commit.new_identity = std::move(new_link);
     commit.attach_unionid = std::move(attach);
     commit = part.added_to(std::move(commit));
-    if (s_.store.commit_login(commit) != CommitResult::kOk) return std::nullopt;
+    if (logins_.commit_login(commit) != CommitResult::kOk) return LostRace{};
     return Result<Decision>{std::move(part).decided(std::move(user), /*created_now=*/false)};
   }
 
-  std::optional<Result<Decision>> unbound(UnixSeconds now) {
+  Attempt<Decision> unbound(UnixSeconds now) {
     switch (app_.unbound) {
       case UnboundPolicy::kReject:
         return Result<Decision>{ApiError{ErrorCode::kUserNotFound}};
@@ -121,7 +123,7 @@ class Decider {
         LoginCommit commit;
         commit.now = now;
         commit.new_flow = pending.flow;
-        if (s_.store.commit_login(commit) != CommitResult::kOk) return std::nullopt;
+        if (logins_.commit_login(commit) != CommitResult::kOk) return LostRace{};
         return Result<Decision>{Decision{std::move(pending.step)}};
       }
       case UnboundPolicy::kAutoCreate:
@@ -130,7 +132,7 @@ class Decider {
     return Result<Decision>{ApiError{ErrorCode::kSystemBusy, "unknown unbound policy"}};
   }
 
-  std::optional<Result<Decision>> auto_create(UnixSeconds now) {
+  Attempt<Decision> auto_create(UnixSeconds now) {
     User user;
     user.id = new_user_id();
     user.username = new_username(who_.provider);
@@ -140,7 +142,7 @@ class Decider {
     // A brand-new user cannot be assigned to an `assigned` application yet: deny without
     // creating anything, rather than leave an account nobody can use.
     Result<Admission> admission =
-        ciamd::admit(s_.store, app_, user, /*created_now=*/true, device_.fingerprint);
+        ciamd::admit(logins_, app_, user, /*created_now=*/true, device_.fingerprint);
     if (!admission) return Result<Decision>{admission.error()};
     if (admission.value() == Admission::kDenied) return Result<Decision>{Decision{LoginDenied{}}};
     AdmittedPart part(s_, app_, user, admission.value(), who_.login(), device_);
@@ -149,11 +151,12 @@ class Decider {
     commit.new_user = user;
     commit.new_identity = identity_for(who_, user.id, now);
     commit = part.added_to(std::move(commit));
-    if (s_.store.commit_login(commit) != CommitResult::kOk) return std::nullopt;
+    if (logins_.commit_login(commit) != CommitResult::kOk) return LostRace{};
     return Result<Decision>{std::move(part).decided(std::move(user), /*created_now=*/true)};
   }
 
   const FlowServices& s_;
+  LoginStore& logins_;
   const Application& app_;
   const ExternalIdentity& who_;
   const DeviceContext& device_;
@@ -161,10 +164,47 @@ class Decider {
 
 }  // namespace
 
+Task<Result<LoginOutcome>> SocialLogin::with_wechat_code(const Application& app, std::string code,
+                                                         const DeviceContext& device) const {
+  if (!app.wechat.configured()) {
+    co_return ApiError{ErrorCode::kLoginNotEnabled, "application has no WeChat credentials"};
+  }
+  if (code.size() > kMaxWechatCodeLength) co_return ErrorCode::kWechatCodeInvalid;
+  Result<ExternalIdentity> who =
+      co_await providers_.wechat.exchange_code(app.wechat, std::move(code));
+  if (!who) co_return who.error();
+  co_return co_await complete(app, who.value(), device);
+}
+
+Task<Result<LoginOutcome>> SocialLogin::with_miniprogram_code(const Application& app,
+                                                              std::string code,
+                                                              const DeviceContext& device) const {
+  if (Status usable = check_miniprogram_code(app, code); !usable) co_return usable.error();
+  Result<ExternalIdentity> who =
+      co_await providers_.wechat_mini.login(app.miniprogram, std::move(code));
+  if (!who) co_return who.error();
+  co_return co_await complete(app, who.value(), device);
+}
+
+Task<Result<LoginOutcome>> SocialLogin::with_weibo_token(const Application& app,
+                                                         std::string access_token, std::string uid,
+                                                         const DeviceContext& device) const {
+  if (app.weibo_app_key.empty()) {
+    co_return ApiError{ErrorCode::kLoginNotEnabled, "application has no Weibo app key"};
+  }
+  if (access_token.size() > kMaxWeiboTokenLength || uid.size() > kMaxWeiboUidLength) {
+    co_return ApiError{ErrorCode::kWeiboTokenInvalid, "token or uid longer than Weibo's"};
+  }
+  Result<ExternalIdentity> who =
+      co_await providers_.weibo.verify(app.weibo_app_key, std::move(access_token), std::move(uid));
+  if (!who) co_return who.error();
+  co_return co_await complete(app, who.value(), device);
+}
+
 Task<Result<LoginOutcome>> SocialLogin::complete(const Application& app,
                                                  const ExternalIdentity& who,
                                                  const DeviceContext& device) const {
-  Decider decider(services_, app, who, device);
+  Decider decider(services_, logins_, app, who, device);
   Result<Decision> decided = co_await services_.pool.run([&decider] { return decider.run(); });
   if (!decided) co_return decided.error();
   co_return finish_decided(services_, app, std::move(decided.value()));

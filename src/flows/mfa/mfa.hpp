@@ -8,11 +8,13 @@
 //        counts a try), the access rules again (USER.0039, ACCESS_DENIED), then one transaction:
 //        code and flow consumed, session, the device remembered (for `new_device`) -> SUCCESS.
 //
-//   Result<std::string> to = co_await pool.run([&] {
-//       return mfa_target_blocking(store, app, flow, Channel::kSms, std::nullopt); });
-//   Result<LoginOutcome> r = co_await MfaCompletion(services, verification)
-//                                .complete(app, flow, Channel::kSms, std::nullopt, "123456",
-//                                device);
+//   MfaCompletion::masked_mobile(): the phone an SMS factor goes to, masked, for the client to
+//        show (mobile-by-token); the same errors as mfa_target_blocking().
+//
+//   const MfaCompletion mfa(services, store, verification);  // store: a LoginStore
+//   Result<std::string> shown = co_await mfa.masked_mobile(app, flow);  // "+86-159****2852"
+//   Result<LoginOutcome> r =
+//       co_await mfa.complete(app, flow, Channel::kSms, std::nullopt, "123456", device);
 #pragma once
 
 #include <optional>
@@ -27,16 +29,19 @@
 
 namespace ciamd {
 
-class Store;
+class LoginStore;
 
 // `claimed`: a normalised phone/email from the request body, if it named one.
-Result<std::string> mfa_target_blocking(Store& store, const Application& app, const FlowState& flow,
-                                        Channel channel, const std::optional<std::string>& claimed);
+Result<std::string> mfa_target_blocking(LoginStore& logins, const Application& app,
+                                        const FlowState& flow, Channel channel,
+                                        const std::optional<std::string>& claimed);
 
 class MfaCompletion {
  public:
-  MfaCompletion(const FlowServices& services, const Verification& verification)
-      : services_(services), verification_(verification) {}
+  MfaCompletion(const FlowServices& services, LoginStore& logins, const Verification& verification)
+      : services_(services), logins_(logins), verification_(verification) {}
+
+  Task<Result<std::string>> masked_mobile(const Application& app, const FlowState& flow) const;
 
   Task<Result<LoginOutcome>> complete(const Application& app, const FlowState& flow,
                                       Channel channel, std::optional<std::string> claimed,
@@ -44,6 +49,7 @@ class MfaCompletion {
 
  private:
   const FlowServices& services_;
+  LoginStore& logins_;
   const Verification& verification_;
 };
 

@@ -7,7 +7,8 @@
 #include "exec/runtime.hpp"
 #include "flows/admission.hpp"
 #include "flows/session/session_issuer.hpp"
-#include "store/store.hpp"
+#include "store/login_store.hpp"
+#include "store/session_store.hpp"
 #include "tokens/crypto.hpp"
 
 namespace ciamd {
@@ -26,7 +27,7 @@ bool well_formed(std::string_view token) {
 }
 
 // A retired token came back: revoke its session. Logged without the token or its hash.
-void revoke_on_reuse(Store& store, const Session& session, UnixSeconds now) {
+void revoke_on_reuse(SessionStore& store, const Session& session, UnixSeconds now) {
   if (store.revoke_session(session.id, now)) {
     spdlog::warn("session {} of user {} revoked: a rotated-out session token was presented again",
                  session.id, session.user_id);
@@ -47,8 +48,8 @@ struct Refreshed {
   UnixSeconds expires_at = 0;
 };
 
-Result<Refreshed> refresh_blocking(Store& store, const Application& app, std::string token,
-                                   UnixSeconds now) {
+Result<Refreshed> refresh_blocking(SessionStore& store, LoginStore& logins, const Application& app,
+                                   std::string token, UnixSeconds now) {
   const std::string hash = crypto::sha256_hex(token);
   std::optional<Session> session = store.find_session_by_hash(hash);
   if (!session) {
@@ -59,11 +60,11 @@ Result<Refreshed> refresh_blocking(Store& store, const Application& app, std::st
   if (session->client_id != app.client_id || session->revoked || session->expires_at <= now) {
     return invalid_session();
   }
-  std::optional<User> user = store.find_user(session->user_id);
+  std::optional<User> user = logins.find_user(session->user_id);
   if (!user) return invalid_session();
   // Disabling a user revokes their sessions; checking again costs one read and also covers an
   // application that became `assigned` since the login.
-  Result<Admission> access = check_access(store, app, *user, /*created_now=*/false);
+  Result<Admission> access = check_access(logins, app, *user, /*created_now=*/false);
   if (!access || access.value() != Admission::kAdmitted) return invalid_session();
 
   const UnixSeconds expires_at = next_expiry(app, *session, now);
@@ -87,7 +88,7 @@ Result<Refreshed> refresh_blocking(Store& store, const Application& app, std::st
   return Refreshed{std::move(*user), std::move(next_token), expires_at};
 }
 
-void logout_blocking(Store& store, const Application& app, const std::string& token,
+void logout_blocking(SessionStore& store, const Application& app, const std::string& token,
                      UnixSeconds now) {
   const std::string hash = crypto::sha256_hex(token);
   std::optional<Session> session = store.find_session_by_hash(hash);
@@ -102,7 +103,7 @@ Task<Result<RefreshedSession>> SessionRefresher::refresh(const Application& app,
   if (!well_formed(token)) co_return invalid_session();
   const UnixSeconds now = services_.clock();
   Result<Refreshed> done = co_await services_.pool.run(
-      [this, &app, &token, now] { return refresh_blocking(services_.store, app, token, now); });
+      [this, &app, &token, now] { return refresh_blocking(sessions_, logins_, app, token, now); });
   if (!done) co_return done.error();
   RefreshedSession out;
   out.session_token = std::move(done.value().token);
@@ -116,7 +117,7 @@ Task<void> SessionRefresher::logout(const Application& app, std::string token) c
   if (!well_formed(token)) co_return;
   const UnixSeconds now = services_.clock();
   co_await services_.pool.run(
-      [this, &app, &token, now] { logout_blocking(services_.store, app, token, now); });
+      [this, &app, &token, now] { logout_blocking(sessions_, app, token, now); });
 }
 
 }  // namespace ciamd

@@ -10,7 +10,7 @@
 //     (RFC 7009), a token that names no live session of this application is not an error: the
 //     caller wanted it dead and it is.
 //
-//   const SessionRefresher sessions(services);
+//   const SessionRefresher sessions(services, store, store);  // SessionStore, LoginStore roles
 //   Result<RefreshedSession> r = co_await sessions.refresh(app, token);  // r->id_token
 //   co_await sessions.logout(app, token);
 #pragma once
@@ -25,6 +25,9 @@
 
 namespace ciamd {
 
+class LoginStore;
+class SessionStore;
+
 struct RefreshedSession {
   std::string session_token;  // the presented one, or its replacement under rotation
   std::int64_t expire = 0;    // seconds the session has left
@@ -34,13 +37,16 @@ struct RefreshedSession {
 
 class SessionRefresher {
  public:
-  explicit SessionRefresher(const FlowServices& services) : services_(services) {}
+  SessionRefresher(const FlowServices& services, SessionStore& sessions, LoginStore& logins)
+      : services_(services), sessions_(sessions), logins_(logins) {}
 
   Task<Result<RefreshedSession>> refresh(const Application& app, std::string token) const;
   Task<void> logout(const Application& app, std::string token) const;
 
  private:
   const FlowServices& services_;
+  SessionStore& sessions_;
+  LoginStore& logins_;
 };
 
 }  // namespace ciamd

@@ -7,8 +7,11 @@
 #include "exec/runtime.hpp"
 #include "flows/admission.hpp"
 #include "flows/ids.hpp"
+#include "flows/login/providers.hpp"
+#include "flows/retry.hpp"
 #include "flows/session/session_issuer.hpp"
-#include "store/store.hpp"
+#include "idp/wechat_mini.hpp"
+#include "store/login_store.hpp"
 
 namespace ciamd {
 namespace {
@@ -37,9 +40,15 @@ struct Proof {
 
 class Decider {
  public:
-  Decider(const FlowServices& s, const Verification& v, const Application& app,
+  Decider(const FlowServices& s, LoginStore& logins, const Verification& v, const Application& app,
           const FlowState& flow, Proof proof, const DeviceContext& device)
-      : s_(s), v_(v), app_(app), flow_(flow), proof_(std::move(proof)), device_(device) {}
+      : s_(s),
+        logins_(logins),
+        v_(v),
+        app_(app),
+        flow_(flow),
+        proof_(std::move(proof)),
+        device_(device) {}
 
   // Runs on the blocking pool.
   Result<Decision> run() {
@@ -50,21 +59,18 @@ class Decider {
       if (!code) return code.error();
       code_id_ = code->id;
     }
-    for (int round = 0; round < kDecisionRounds; ++round) {
-      std::optional<Result<Decision>> done = decide_once();
-      if (done) return std::move(*done);
-    }
-    return ApiError{ErrorCode::kSystemBusy, "register-bind lost the user race twice"};
+    return decide_with_retries<Decision>(kDecisionRounds, "register-bind lost the user race twice",
+                                         [this] { return decide_once(); });
   }
 
  private:
-  // nullopt: the new user's mobile/email was taken meanwhile; decide again.
-  std::optional<Result<Decision>> decide_once() {
+  // LostRace: the new user's mobile/email was taken meanwhile.
+  Attempt<Decision> decide_once() {
     const UnixSeconds now = s_.clock();
     const bool registering = flow_.kind == FlowKind::kSocialRegister;
     std::optional<User> user = proof_.channel == Channel::kSms
-                                   ? s_.store.find_user_by_mobile(proof_.target)
-                                   : s_.store.find_user_by_email(proof_.target);
+                                   ? logins_.find_user_by_mobile(proof_.target)
+                                   : logins_.find_user_by_email(proof_.target);
     const bool creating = !user;
     if (creating && !registering) return Result<Decision>{ApiError{ErrorCode::kUserNotFound}};
     if (creating) user = new_user(now);
@@ -74,8 +80,7 @@ class Decider {
       if (flow_completed()) return Result<Decision>{completed_error()};
       return Result<Decision>{refused.error()};
     }
-    Result<Admission> admission =
-        ciamd::admit(s_.store, app_, *user, creating, device_.fingerprint);
+    Result<Admission> admission = ciamd::admit(logins_, app_, *user, creating, device_.fingerprint);
     if (!admission) return Result<Decision>{admission.error()};
 
     LoginCommit commit;
@@ -94,7 +99,7 @@ class Decider {
       commit.new_identity = std::move(link);
     }
     commit = part.added_to(std::move(commit));
-    switch (s_.store.commit_login(commit)) {
+    switch (logins_.commit_login(commit)) {
       case CommitResult::kOk:
         break;
       case CommitResult::kCodeNotUsable:
@@ -104,13 +109,13 @@ class Decider {
         return Result<Decision>{
             ApiError{ErrorCode::kSocialAlreadyBound, "identity linked concurrently"}};
       case CommitResult::kUserConflict:
-        return std::nullopt;
+        return LostRace{};
     }
     return Result<Decision>{std::move(part).decided(std::move(*user), creating)};
   }
 
   bool flow_completed() const {
-    std::optional<FlowState> now = s_.store.find_flow_state(flow_.id);
+    std::optional<FlowState> now = logins_.find_flow_state(flow_.id);
     return !now || now->consumed;
   }
 
@@ -136,16 +141,16 @@ class Decider {
   // Never link an identity twice, nor give a user a second identity of one provider app.
   Status refuse_relink(const User& user) const {
     const Identity& pending = flow_.pending_identity;
-    if (s_.store.find_identity(pending.provider, pending.provider_app_id, pending.subject)) {
+    if (logins_.find_identity(pending.provider, pending.provider_app_id, pending.subject)) {
       return ApiError{ErrorCode::kSocialAlreadyBound, "pending identity already linked"};
     }
     if (!pending.unionid.empty()) {
-      auto sibling = s_.store.find_identity_by_unionid(pending.provider, pending.unionid);
+      auto sibling = logins_.find_identity_by_unionid(pending.provider, pending.unionid);
       if (sibling && sibling->user_id != user.id) {
         return ApiError{ErrorCode::kSocialAlreadyBound, "unionid linked to another user"};
       }
     }
-    for (const Identity& held : s_.store.list_identities(user.id)) {
+    for (const Identity& held : logins_.list_identities(user.id)) {
       if (held.provider == pending.provider && held.provider_app_id == pending.provider_app_id &&
           held.subject != pending.subject) {
         return ApiError{ErrorCode::kSocialAlreadyBound,
@@ -156,6 +161,7 @@ class Decider {
   }
 
   const FlowServices& s_;
+  LoginStore& logins_;
   const Verification& v_;
   const Application& app_;
   const FlowState& flow_;
@@ -164,11 +170,11 @@ class Decider {
   std::optional<std::string> code_id_;  // the verified code, consumed by the commit
 };
 
-Task<Result<LoginOutcome>> decide_and_finish(const FlowServices& services,
+Task<Result<LoginOutcome>> decide_and_finish(const FlowServices& services, LoginStore& logins,
                                              const Verification& verification,
                                              const Application& app, const FlowState& flow,
                                              Proof proof, const DeviceContext& device) {
-  Decider decider(services, verification, app, flow, std::move(proof), device);
+  Decider decider(services, logins, verification, app, flow, std::move(proof), device);
   Result<Decision> decided = co_await services.pool.run([&decider] { return decider.run(); });
   if (!decided) co_return decided.error();
   co_return finish_decided(services, app, std::move(decided.value()));
@@ -179,15 +185,31 @@ Task<Result<LoginOutcome>> decide_and_finish(const FlowServices& services,
 Task<Result<LoginOutcome>> SocialBind::complete(const Application& app, const FlowState& flow,
                                                 const VerifiedTarget& proof,
                                                 const DeviceContext& device) const {
-  return decide_and_finish(services_, verification_, app, flow,
-                           Proof{proof.channel, proof.target, proof.code}, device);
+  if (Status on = method_enabled(app, proof.channel); !on) co_return on.error();
+  // Named, not a temporary inside the co_await: GCC 12 destroys aggregate temporaries whose
+  // lifetime spans a suspension twice.
+  Proof checked{proof.channel, proof.target, proof.code};
+  co_return co_await decide_and_finish(services_, logins_, verification_, app, flow,
+                                       std::move(checked), device);
 }
 
 Task<Result<LoginOutcome>> SocialBind::complete(const Application& app, const FlowState& flow,
                                                 const ProvenPhone& proof,
                                                 const DeviceContext& device) const {
-  return decide_and_finish(services_, verification_, app, flow,
+  return decide_and_finish(services_, logins_, verification_, app, flow,
                            Proof{Channel::kSms, proof.e164, std::nullopt}, device);
+}
+
+Task<Result<LoginOutcome>> SocialBind::with_miniprogram_phone_code(
+    const Application& app, const FlowState& flow, std::string code,
+    const DeviceContext& device) const {
+  if (Status usable = check_miniprogram_code(app, code); !usable) co_return usable.error();
+  Result<std::string> phone = co_await wechat_mini_.phone_number(app.miniprogram, std::move(code));
+  if (!phone) co_return phone.error();
+  // Named, not a temporary inside the co_await: GCC 12 mishandles aggregate temporaries whose
+  // lifetime spans a suspension (they were destroyed twice).
+  const ProvenPhone proof{std::move(phone.value())};
+  co_return co_await complete(app, flow, proof, device);
 }
 
 }  // namespace ciamd

@@ -2,6 +2,7 @@
 // email: a code we sent (VerifiedTarget), or a phone number WeChat vouched for (ProvenPhone, from
 // the mini program's phone-number authorization).
 //
+//   the application does not bind with that channel (bind_methods) -> PARAM.0116
 //   code wrong / none live        -> CAPTCHA.0007 (the flow stays usable; wrong codes count)
 //   bind:          the user with that mobile/email, none -> USER.0001
 //   register-bind: that user, or a new one with that mobile/email (name: the pending identity's
@@ -17,9 +18,9 @@
 // CAPTCHA.0007 when it already found the code used); a register racing another that created the
 // same user re-decides once and links to that user.
 //
-//   SocialBind flow(services, verification);
-//   Result<LoginOutcome> r = co_await flow.complete(app, flow_state, {Channel::kSms, e164, code},
-//                                                   device);
+//   const SocialBind bind(services, store, verification, wechat_mini);  // store: a LoginStore
+//   const VerifiedTarget proof{Channel::kSms, "+8615907132852", "123456"};
+//   Result<LoginOutcome> r = co_await bind.complete(app, flow_state, proof, device);
 #pragma once
 
 #include <string>
@@ -44,10 +45,17 @@ struct ProvenPhone {
   std::string e164;
 };
 
+class LoginStore;
+class WechatMiniConnector;
+
 class SocialBind {
  public:
-  SocialBind(const FlowServices& services, const Verification& verification)
-      : services_(services), verification_(verification) {}
+  SocialBind(const FlowServices& services, LoginStore& logins, const Verification& verification,
+             WechatMiniConnector& wechat_mini)
+      : services_(services),
+        logins_(logins),
+        verification_(verification),
+        wechat_mini_(wechat_mini) {}
 
   // flow.kind decides: kSocialBind binds, kSocialRegister finds or creates.
   Task<Result<LoginOutcome>> complete(const Application& app, const FlowState& flow,
@@ -55,10 +63,17 @@ class SocialBind {
                                       const DeviceContext& device) const;
   Task<Result<LoginOutcome>> complete(const Application& app, const FlowState& flow,
                                       const ProvenPhone& proof, const DeviceContext& device) const;
+  // The mini program's phone-number button code (flows/login/providers.hpp's checks, then
+  // getuserphonenumber), completing with the number WeChat gives as a ProvenPhone.
+  Task<Result<LoginOutcome>> with_miniprogram_phone_code(const Application& app,
+                                                         const FlowState& flow, std::string code,
+                                                         const DeviceContext& device) const;
 
  private:
   const FlowServices& services_;
+  LoginStore& logins_;
   const Verification& verification_;
+  WechatMiniConnector& wechat_mini_;
 };
 
 }  // namespace ciamd

@@ -8,7 +8,8 @@
 #include <utility>
 
 #include "exec/runtime.hpp"
-#include "store/store.hpp"
+#include "store/shared_state_store.hpp"
+#include "store/store_error.hpp"
 #include "tokens/crypto.hpp"
 
 namespace ciamd {
@@ -27,8 +28,9 @@ bool fresh(const SharedServerToken& row, UnixSeconds now) {
 
 }  // namespace
 
-SharedTokenSource::SharedTokenSource(ServerTokenSource& upstream, Store& store, BlockingPool& pool,
-                                     Clock clock, std::string node_id, SharedTokenSettings settings)
+SharedTokenSource::SharedTokenSource(ServerTokenSource& upstream, SharedStateStore& store,
+                                     BlockingPool& pool, Clock clock, std::string node_id,
+                                     SharedTokenSettings settings)
     : upstream_(upstream),
       store_(store),
       pool_(pool),

@@ -33,7 +33,7 @@
 
 namespace ciamd {
 
-class Store;
+class SharedStateStore;
 class BlockingPool;
 struct SharedServerToken;
 
@@ -48,8 +48,8 @@ class SharedTokenSource final : public ServerTokenSource {
  public:
   // `upstream` is the StableTokenClient; `node_id` names this node in lease holders. Every
   // reference must outlive this source.
-  SharedTokenSource(ServerTokenSource& upstream, Store& store, BlockingPool& pool, Clock clock,
-                    std::string node_id, SharedTokenSettings settings = {});
+  SharedTokenSource(ServerTokenSource& upstream, SharedStateStore& store, BlockingPool& pool,
+                    Clock clock, std::string node_id, SharedTokenSettings settings = {});
 
   Task<Result<ServerToken>> fetch(const WechatCredentials& app, bool force_refresh) override;
 
@@ -71,7 +71,7 @@ class SharedTokenSource final : public ServerTokenSource {
   Task<void> release(const std::string& name, const std::string& holder);
 
   ServerTokenSource& upstream_;
-  Store& store_;
+  SharedStateStore& store_;
   BlockingPool& pool_;
   Clock clock_;
   std::string node_id_;

@@ -10,6 +10,9 @@
 
 #include "exec/runtime.hpp"
 #include "flows/ids.hpp"
+#include "flows/mfa/mfa.hpp"
+#include "store/shared_state_store.hpp"
+#include "store/store_error.hpp"
 #include "tokens/crypto.hpp"
 
 namespace ciamd {
@@ -125,9 +128,23 @@ std::optional<std::string> normalize_email(std::string_view input) {
   return email;
 }
 
-Verification::Verification(const FlowServices& services, VerificationSettings settings,
-                           std::string code_key, Sender* sms, Sender* email)
+Status method_enabled(const Application& app, Channel channel) {
+  const BindMethod needed =
+      channel == Channel::kSms ? BindMethod::kVerifyPhone : BindMethod::kVerifyEmail;
+  if (std::find(app.bind_methods.begin(), app.bind_methods.end(), needed) ==
+      app.bind_methods.end()) {
+    return ApiError{ErrorCode::kVerifyMethodOff};
+  }
+  return Done{};
+}
+
+Verification::Verification(const FlowServices& services, CodeStore& codes, SharedStateStore& shared,
+                           LoginStore& logins, VerificationSettings settings, std::string code_key,
+                           Sender* sms, Sender* email)
     : services_(services),
+      codes_(codes),
+      shared_(shared),
+      logins_(logins),
       settings_(std::move(settings)),
       key_(std::move(code_key)),
       sms_(sms),
@@ -150,7 +167,7 @@ std::string Verification::code_hash(std::string_view code) const {
 
 Status Verification::check_limits_blocking(const std::string& target, const std::string& peer,
                                            UnixSeconds now) const {
-  Store& store = services_.store;
+  CodeStore& store = codes_;
   const std::string target_key = "target:" + target;
   if (settings_.resend_interval > 0 &&
       store.count_sends(target_key, now - settings_.resend_interval + 1) > 0) {
@@ -182,6 +199,30 @@ Notification Verification::message(CodePurpose purpose, const std::string& targe
   return n;
 }
 
+Task<Status> Verification::request_code(const Application& app, const FlowState& flow,
+                                        CodePurpose purpose, std::optional<std::string> named,
+                                        Language lang, const DeviceContext& device) const {
+  if (flow_kind_of(purpose) != flow.kind) {
+    co_return ApiError{ErrorCode::kStateTokenInvalid, "code type of another flow"};
+  }
+  const Channel channel = channel_of(purpose);
+  std::string target;
+  if (flow.kind == FlowKind::kMfa) {
+    Result<std::string> own = co_await services_.pool.run([this, &app, &flow, channel, &named] {
+      return mfa_target_blocking(logins_, app, flow, channel, named);
+    });
+    if (!own) co_return own.error();
+    target = std::move(own.value());
+  } else if (Status on = method_enabled(app, channel); !on) {
+    co_return on.error();
+  } else if (!named) {
+    co_return channel == Channel::kSms ? ErrorCode::kMobileEmpty : ErrorCode::kEmailEmpty;
+  } else {
+    target = std::move(*named);
+  }
+  co_return co_await send(flow, purpose, std::move(target), lang, device);
+}
+
 Task<Status> Verification::send(const FlowState& flow, CodePurpose purpose, std::string target,
                                 Language lang, const DeviceContext& device) const {
   Sender* sender = channel_of(purpose) == Channel::kSms ? sms_ : email_;
@@ -198,7 +239,7 @@ Task<Status> Verification::send(const FlowState& flow, CodePurpose purpose, std:
   const std::string holder = node_id() + "/" + crypto::random_hex(8);
   const UnixSeconds now = services_.clock();
   const bool held = co_await services_.pool.run([this, &lease, &holder, now] {
-    return services_.store.acquire_lease(lease, holder, now, now + kSendLeaseTtl);
+    return shared_.acquire_lease(lease, holder, now, now + kSendLeaseTtl);
   });
   if (!held) co_return ApiError{ErrorCode::kTooManyRequests, "a send to this target is under way"};
 
@@ -212,8 +253,7 @@ Task<Status> Verification::send(const FlowState& flow, CodePurpose purpose, std:
     thrown = std::current_exception();
   }
   try {
-    co_await services_.pool.run(
-        [this, &lease, &holder] { services_.store.release_lease(lease, holder); });
+    co_await services_.pool.run([this, &lease, &holder] { shared_.release_lease(lease, holder); });
   } catch (const StoreError& e) {
     // The send itself is settled; the lease expires kSendLeaseTtl after it was taken.
     spdlog::warn("could not release the lease {}: {}", lease, e.what());
@@ -249,9 +289,9 @@ Task<Status> Verification::send_leased(const FlowState& flow, CodePurpose purpos
   row.created_at = at;
   row.expires_at = at + settings_.code_ttl;
   co_await services_.pool.run([this, &row, &target, &peer, at] {
-    services_.store.insert_verification_code(row);
-    services_.store.record_send("target:" + target, at);
-    services_.store.record_send("peer:" + peer, at);
+    codes_.insert_verification_code(row);
+    codes_.record_send("target:" + target, at);
+    codes_.record_send("peer:" + peer, at);
   });
   co_return Done{};
 }
@@ -261,10 +301,11 @@ Result<VerificationCode> Verification::verify_blocking(const std::string& flow_i
                                                        const std::string& target,
                                                        std::string_view code) const {
   std::optional<VerificationCode> live =
-      services_.store.find_live_code(flow_id, to_string(purpose), target, services_.clock());
+      codes_.find_live_code(flow_id, to_string(purpose), target, services_.clock());
   if (!live) return ApiError{ErrorCode::kCodeIncorrect, "no live code for this target"};
   if (!crypto::constant_time_equal(code_hash(code), live->code_hash)) {
-    const int attempts = services_.store.record_failed_attempt(live->id, settings_.max_attempts);
+    const int attempts =
+        codes_.record_failed_attempt(live->id, static_cast<int>(settings_.max_attempts));
     return ApiError{ErrorCode::kCodeIncorrect, "wrong code, attempt " + std::to_string(attempts) +
                                                    " of " + std::to_string(settings_.max_attempts)};
   }

@@ -1,13 +1,18 @@
 // flows/verification/verification: verification codes for a flow (API.md "Verification codes").
 //
+// request_code(): who may get a code for a flow (sms/send, email/send), then send():
+//           a purpose of another flow's kind -> COMMON.1007; an MFA flow: only the user's own
+//           phone or email (flows/mfa/mfa.hpp: PARAM.0117, PARAM.0118); any other flow: the
+//           application binds with that channel (PARAM.0116) and the request names a target
+//           (PARAM.0110 phone, PARAM.0112 email).
 // send():   one send per target at a time, across every node sharing the database: the lease
-//           "send/<target>" (Store::acquire_lease) is held from before the limit checks until the
-//           code is stored or the send failed; a second send meanwhile is 429 COMMON.0429. Then
-//           rate limits (same target within resend_interval; daily caps per target and per TCP
-//           peer address, never X-device-ip) -> 429 COMMON.0429; then a 6-digit code from the
-//           CSPRNG (uniform) is delivered through the channel's Sender. A failure (or no sender
-//           configured) is CAPTCHA.0006 and writes nothing: the code is never stored (so it can
-//           never be used), nothing counts against the limits, the previous code stays. On
+//           "send/<target>" (SharedStateStore::acquire_lease) is held from before the limit checks
+//           until the code is stored or the send failed; a second send meanwhile is 429
+//           COMMON.0429. Then rate limits (same target within resend_interval; daily caps per
+//           target and per TCP peer address, never X-device-ip) -> 429 COMMON.0429; then a 6-digit
+//           code from the CSPRNG (uniform) is delivered through the channel's Sender. A failure (or
+//           no sender configured) is CAPTCHA.0006 and writes nothing: the code is never stored (so
+//           it can never be used), nothing counts against the limits, the previous code stays. On
 //           success the code is stored only as hex HMAC-SHA256 under the "verification-code"
 //           key, bound to (flow id, purpose, target), expiring code_ttl after delivery;
 //           inserting it revokes the previous code of that target. Then one send is recorded
@@ -16,8 +21,10 @@
 //           CAPTCHA.0007, and a wrong one counts an attempt (the max_attempts-th revokes it).
 //           The caller consumes the returned code in its commit (LoginCommit::consume_code_id).
 //
-//   Verification v(services, settings, key, sms_sender, email_sender);   // senders may be null
-//   Status s = co_await v.send(flow, CodePurpose::kRegisterSms, "+8615907132852", lang, device);
+//   // store: the CodeStore, SharedStateStore and LoginStore roles; senders may be null
+//   const Verification v(services, store, store, store, settings, key, sms_sender, email_sender);
+//   Status s = co_await v.request_code(app, flow, CodePurpose::kRegisterSms, "+8615907132852",
+//                                      lang, device);
 //   Result<VerificationCode> c = v.verify_blocking(flow.id, purpose, target, "123456");  // pool
 #pragma once
 
@@ -31,8 +38,9 @@
 #include "core/result.hpp"
 #include "exec/task.hpp"
 #include "flows/services.hpp"
+#include "flows/verification/settings.hpp"
 #include "notify/sender.hpp"
-#include "store/store.hpp"
+#include "store/code_store.hpp"
 
 namespace ciamd {
 
@@ -55,28 +63,25 @@ CodePurpose purpose_for(FlowKind kind, Channel channel);
 // Trimmed, lower-cased, `local@domain.tld` without spaces; nullopt when not plausible.
 std::optional<std::string> normalize_email(std::string_view input);
 
-struct VerificationSettings {
-  std::int64_t code_ttl = 300;
-  int max_attempts = 5;
-  std::int64_t resend_interval = 60;
-  std::int64_t daily_cap_per_target = 10;
-  std::int64_t daily_cap_per_peer = 50;
-  // {code} and {minutes} are replaced.
-  std::string sms_template_en =
-      "Your verification code is {code}. It expires in {minutes} minutes.";
-  std::string sms_template_zh = "您的验证码是{code}，{minutes}分钟内有效。";
-  std::string email_subject_en = "Your verification code";
-  std::string email_subject_zh = "您的验证码";
-  std::string email_template_en =
-      "Your verification code is {code}. It expires in {minutes} minutes.";
-  std::string email_template_zh = "您的验证码是{code}，{minutes}分钟内有效。";
-};
+// Whether the application verifies phones (VERIFY_PHONE, SMS) or emails (VERIFY_EMAIL) for binds
+// and registrations; PARAM.0116 when not.
+Status method_enabled(const Application& app, Channel channel);
+
+class LoginStore;
+class SharedStateStore;
 
 class Verification {
  public:
   // `code_key`: sealer.derive_key("verification-code"). A null sender: that channel is off.
-  Verification(const FlowServices& services, VerificationSettings settings, std::string code_key,
-               Sender* sms, Sender* email);
+  Verification(const FlowServices& services, CodeStore& codes, SharedStateStore& shared,
+               LoginStore& logins, VerificationSettings settings, std::string code_key, Sender* sms,
+               Sender* email);
+
+  // A code for `flow`, as a client asks for one: the rules above, then send(). `named`: the
+  // normalised phone or email the request named, if any.
+  Task<Status> request_code(const Application& app, const FlowState& flow, CodePurpose purpose,
+                            std::optional<std::string> named, Language lang,
+                            const DeviceContext& device) const;
 
   Task<Status> send(const FlowState& flow, CodePurpose purpose, std::string target, Language lang,
                     const DeviceContext& device) const;
@@ -103,6 +108,9 @@ class Verification {
                        Language lang) const;
 
   const FlowServices& services_;
+  CodeStore& codes_;
+  SharedStateStore& shared_;
+  LoginStore& logins_;
   VerificationSettings settings_;
   std::string key_;
   Sender* sms_;

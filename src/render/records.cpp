@@ -1,4 +1,4 @@
-#include "api/admin/records.hpp"
+#include "render/records.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
@@ -152,6 +152,18 @@ boost::json::object admin_token_json(const AdminToken& token, UnixSeconds now) {
   o["revoked_at"] = time_json(token.revoked_at);
   const bool expired = token.expires_at != 0 && token.expires_at <= now;
   o["state"] = token.revoked_at != 0 ? "revoked" : expired ? "expired" : "active";
+  return o;
+}
+
+boost::json::object rotated_key_json(const RotatedKey& rotated) {
+  boost::json::array replaces;
+  for (const std::string& kid : rotated.replaces) replaces.emplace_back(kid);
+  boost::json::object o;
+  o["replaces"] = std::move(replaces);
+  o["alg"] = rotated.algorithm;
+  o["kid"] = rotated.kid;
+  o["signs_from"] = iso_time(rotated.signs_from);
+  o["replaced_in_jwks_until"] = iso_time(rotated.replaced_in_jwks_until);
   return o;
 }
 

@@ -1,10 +1,10 @@
-#include "flows/purge.hpp"
+#include "flows/maintenance/purge.hpp"
 
-#include "store/store.hpp"
+#include "store/maintenance_store.hpp"
 
 namespace ciamd {
 
-PurgeTotals purge_expired_rows(Store& store, UnixSeconds now, int batch) {
+PurgeTotals purge_expired_rows(MaintenanceStore& store, UnixSeconds now, int batch) {
   PurgeRequest request;
   request.now = now;
   request.send_events_before = now - kSendEventRetention;

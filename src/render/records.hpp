@@ -1,11 +1,11 @@
-// api/admin/records: how the admin API and the CLI show records. Secrets are never shown:
-// an application says whether it has a WeChat secret, not what it is.
+// render/records: how the admin API and the CLI show records, as JSON objects both print. Secrets
+// are never shown: an application says whether it has a WeChat secret, not what it is.
 #pragma once
 
 #include <boost/json/object.hpp>
 
 #include "core/model.hpp"
-#include "flows/keys/signing_keys.hpp"
+#include "flows/keys/key_rotation.hpp"
 
 namespace ciamd {
 
@@ -20,6 +20,8 @@ boost::json::object identity_json(const Identity& identity);
 boost::json::object audit_json(const AuditEvent& event);
 // A signing key (never its private part) with its state at the time `status` was computed.
 boost::json::object key_json(const SigningKeyRecord& record, const KeyStatus& status);
+// A rotation's new key: alg, kid, the kids it replaces, when it signs and when they leave the JWKS.
+boost::json::object rotated_key_json(const RotatedKey& rotated);
 // An admin token's name and dates, never the token or its hash.
 boost::json::object admin_token_json(const AdminToken& token, UnixSeconds now);
 
