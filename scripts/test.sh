@@ -18,8 +18,10 @@ fi
 # first one's objects.
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 
+# Warnings are errors here (CIAMD_WERROR), in both trees; a user's own build only prints them.
 build_dir=${CIAMD_TEST_BUILD_DIR:-build}
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DCIAMD_BUILD_TESTS=ON >/dev/null
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DCIAMD_BUILD_TESTS=ON -DCIAMD_WERROR=ON \
+  >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
 
 # ctest runs every integration test twice, on SQLite and on PostgreSQL; the PostgreSQL run uses a
@@ -29,5 +31,5 @@ cmake --build "$build_dir" -j"$(nproc)"
 pg_cluster_dir="$(cd "$build_dir" && pwd)/pg-cluster"
 pg_cluster="$PWD/scripts/pg-cluster.sh"
 trap '"$pg_cluster" stop "$pg_cluster_dir" || true' EXIT
-cd "$build_dir"
-ctest --output-on-failure --no-tests=error -j"$(nproc)"
+(cd "$build_dir" && ctest --output-on-failure --no-tests=error -j"$(nproc)")
+
