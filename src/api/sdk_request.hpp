@@ -1,7 +1,7 @@
-// api/sdk_request: the common checks every /api/v2/sdk endpoint runs first, in API.md's order
-// (first failure wins): device headers (PARAM.0001) -> X-client-id present (PARAM.0002) ->
-// application registered and enabled (PARAM.0003). Endpoints then check the state token, then
-// the body.
+// api/sdk_request: the common checks every /api/v2/sdk endpoint runs first, in the order of
+// docs/api.md "Common rules" (first failure wins): device headers (PARAM.0001) -> X-client-id
+// present (PARAM.0002) -> application registered and enabled (PARAM.0003). Endpoints then check the
+// state token, then the body.
 //
 //   Result<SdkRequest> sdk = co_await check_sdk_request(api, http);
 //   if (!sdk) co_return render_error(sdk.error(), lang, http);

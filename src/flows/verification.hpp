@@ -1,4 +1,4 @@
-// flows/verification: verification codes for a flow (API.md "Verification codes").
+// flows/verification: verification codes for a flow (docs/api.md "Verification codes").
 //
 // send():   one send per target at a time, across every node sharing the database: the lease
 //           "send/<target>" (Store::acquire_lease) is held from before the limit checks until the

@@ -117,9 +117,9 @@ struct KnownDevice {
   std::string fingerprint;  // X-device-fingerprint
 };
 
-// A mini program's server access token (UPSTREAM.md 2.2), shared by every node of a deployment
-// so that they use one token instead of fetching their own. Sealed at rest (AAD: "server-token/"
-// + appid).
+// A mini program's server access token (docs/providers.md#wechat-mini-program-stable_token), shared
+// by every node of a deployment so that they use one token instead of fetching their own. Sealed at
+// rest (AAD: "server-token/" + appid).
 struct SharedServerToken {
   std::string appid;
   std::string token;

@@ -14,7 +14,8 @@
 
 namespace ciamd {
 
-// The first of `names` present and not blank (the seeds spell one field two ways), trimmed.
+// The first of `names` present and not blank (the customer's documents spell one field two ways,
+// docs/api.md), trimmed.
 // None: PARAM.0011; a name present but not a string: PARAM.0106; the application without mini
 // program credentials: LOGIN.1003; longer than any WeChat code: LOGIN.1001, without calling WeChat.
 Result<std::string> read_miniprogram_code(const boost::json::object& body, const Application& app,

@@ -13,7 +13,7 @@ namespace {
 constexpr std::size_t kMaxTokenLength = 512;
 constexpr std::size_t kMaxUidLength = 64;
 
-// The uid as a string: clients send it as a JSON string (the seed) or, carelessly, a number.
+// The uid as a string: clients send it as a JSON string (docs/api.md) or, carelessly, a number.
 Result<std::string> read_uid(const boost::json::object& body) {
   if (const auto* v = body.if_contains("uid"); v != nullptr) {
     if (v->is_int64() && v->as_int64() > 0) return std::to_string(v->as_int64());
