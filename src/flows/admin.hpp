@@ -1,6 +1,6 @@
-// flows/admin: operator actions on applications and users. The CLI calls these today and the
-// admin API will call the same functions; validation lives here, once. Synchronous: callers on a
-// network thread go through the BlockingPool.
+// flows/admin: operator actions on applications and users. The CLI (app/cmd_*.cpp) and the admin
+// API (api/admin/) both call these functions; validation lives here, once. Synchronous: callers on
+// a network thread go through the BlockingPool.
 //
 //   AppChanges c; c.name = "Demo"; c.unbound = "auto_create";
 //   Result<Application> app = create_application(store, c, now);

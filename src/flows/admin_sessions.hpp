@@ -1,4 +1,4 @@
-// flows/admin_sessions: operator actions on sessions (`ciamd session ...`, later the admin API).
+// flows/admin_sessions: operator actions on sessions, for `ciamd session ...` and the admin API.
 // Synchronous: callers on a network thread go through the BlockingPool.
 //
 //   Result<std::vector<Session>> all = list_user_sessions(store, user_id);
