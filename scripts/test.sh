@@ -33,3 +33,13 @@ pg_cluster="$PWD/scripts/pg-cluster.sh"
 trap '"$pg_cluster" stop "$pg_cluster_dir" || true' EXIT
 (cd "$build_dir" && ctest --output-on-failure --no-tests=error -j"$(nproc)")
 
+# Every target, the tests included, compiled once more in Release: the optimizer sees through
+# inlined code and finds warnings a Debug build never shows, and a user who builds Release must not
+# meet them first. Only compiled, not run. It comes after ctest, not before or alongside: test
+# failures are reported first, and the tests, many of which wait on timers and deadlines, do not
+# compete with the compiler for the cores. With ccache, most of it is cache hits after the first
+# run. It has its own directory: build-release is the demo's and the benchmark's, without tests.
+release_dir=${CIAMD_TEST_RELEASE_BUILD_DIR:-build-release-all}
+cmake -S . -B "$release_dir" -DCMAKE_BUILD_TYPE=Release -DCIAMD_BUILD_TESTS=ON -DCIAMD_WERROR=ON \
+  >/dev/null
+cmake --build "$release_dir" -j"$(nproc)"
