@@ -1,4 +1,5 @@
-// api/render: turning outcomes and errors into HTTP responses, exactly in API.md's shapes.
+// api/render: turning outcomes and errors into HTTP responses, exactly in the shapes of docs/api.md
+// ("Results of a login") and docs/errors.md.
 #pragma once
 
 #include "core/error.hpp"

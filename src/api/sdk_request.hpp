@@ -1,7 +1,7 @@
-// api/sdk_request: the common checks every /api/v2/sdk endpoint runs first, in API.md's order
-// (first failure wins): device headers (PARAM.0001) -> X-client-id present (PARAM.0002) ->
-// application registered and enabled (PARAM.0003). Endpoints then check the state token, then
-// the body.
+// api/sdk_request: the common checks every /api/v2/sdk endpoint runs first, in the order of
+// docs/api.md "Common rules" (first failure wins): device headers (PARAM.0001) -> X-client-id
+// present (PARAM.0002) -> application registered and enabled (PARAM.0003). Endpoints then check the
+// state token, then the body.
 //
 //   SdkRequest sdk = read_sdk_headers(http);
 //   Result<std::shared_ptr<const Application>> app = co_await check_sdk_request(api, sdk);
@@ -32,7 +32,7 @@ struct SdkRequest {
 // device and the client id even when a check fails).
 SdkRequest read_sdk_headers(const HttpRequest& http);
 
-// The common checks in API.md's order (device headers, client id, a registered and enabled
+// The common checks in docs/api.md's order (device headers, client id, a registered and enabled
 // application); the application when they pass. Only the application lookup may touch the
 // database (through the application cache).
 Task<Result<std::shared_ptr<const Application>>> check_sdk_request(const ApiServices& api,

@@ -59,7 +59,7 @@ enum class ErrorCode {
   kMfaFactorUnavailable,  // IDAAS.SDK.PARAM.0117
   kTargetNotUsers,        // IDAAS.SDK.PARAM.0118
   kSocialAlreadyBound,    // IDAAS.SDK.SOCIAL.0001
-  // Administration (CLI now, the admin API later); `detail` says what exactly.
+  // Administration (the CLI and the admin API); `detail` says what exactly.
   kAdminInvalidArgument,  // IDAAS.ADMIN.PARAM.0001
   kAdminNotFound,         // IDAAS.ADMIN.RESOURCE.0404 (404)
   kAdminConflict,         // IDAAS.ADMIN.RESOURCE.0409 (409)

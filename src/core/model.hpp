@@ -20,13 +20,14 @@ enum class UnboundPolicy { kRegister, kBind, kAutoCreate, kReject };
 enum class AccessPolicy { kAll, kAssigned };
 // When an application asks for a second factor.
 enum class MfaPolicy { kOff, kAlways, kNewDevice };
-// A second factor an application accepts (API.md: MFA_AUTH's data lists them).
+// A second factor an application accepts (docs/api.md "The second factor: MFA_AUTH").
 enum class MfaFactor { kSms, kEmail };
 // How a session's lifetime runs: `fixed` ends `expire` seconds after the login whatever happens;
 // `sliding` restarts the lifetime at every refresh, up to the application's session_max_lifetime.
 enum class SessionLifetime { kFixed, kSliding };
 
-// The algorithm an application's id_tokens are signed with (API.md: RS256 by default).
+// The algorithm an application's id_tokens are signed with (docs/api.md "Tokens": RS256 by
+// default).
 enum class IdTokenAlg { kRS256, kES256 };
 
 // How a pending social identity proves which user it belongs to.
@@ -56,7 +57,8 @@ struct WechatCredentials {
   bool configured() const { return !appid.empty() && !secret.empty(); }
 };
 
-// Defaults from API.md: WeChat sessions live 5 days, Weibo 7, id_tokens 5 minutes.
+// Defaults from docs/api.md ("Results of a login", "Tokens"): WeChat sessions live 5 days, Weibo
+// 7, id_tokens 5 minutes.
 inline constexpr std::int64_t kDefaultWechatSessionTtl = 432000;
 inline constexpr std::int64_t kDefaultWeiboSessionTtl = 604800;
 inline constexpr std::int64_t kDefaultIdTokenTtl = 300;

@@ -22,7 +22,8 @@ bool wants_second_factor(LoginStore& logins, const Application& app, const User&
   return true;
 }
 
-// MFA_AUTH's data: the usable factors as a JSON array serialized into a string, as the seed shows.
+// MFA_AUTH's data: the usable factors as a JSON array serialized into a string, as docs/api.md
+// shows.
 std::string factors_data(const std::vector<MfaFactor>& factors) {
   boost::json::array names;
   for (MfaFactor f : factors) names.emplace_back(to_string(f));

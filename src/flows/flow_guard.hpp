@@ -1,5 +1,5 @@
-// flows/flow_guard: the state-token check every flow-continuation endpoint runs (API.md
-// "Completing a flow"): the token verifies (signature, expiry, issued to this client id), its
+// flows/flow_guard: the state-token check every flow-continuation endpoint runs (docs/api.md
+// "Finishing a flow"): the token verifies (signature, expiry, issued to this client id), its
 // flow record exists, is of an accepted kind, not consumed, not expired and belongs to the same
 // client id. Anything else is IDAAS.SDK.COMMON.1007; which check failed goes to the log detail.
 //

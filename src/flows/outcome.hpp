@@ -1,4 +1,5 @@
-// flows/outcome: what a login-type flow decides. Handlers render these exactly as API.md says.
+// flows/outcome: what a login-type flow decides. Handlers render these exactly as docs/api.md
+// "Results of a login" says.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,7 @@ std::string_view to_string(StepStatus s);  // "USER_REGISTER", "SOCIAL_BIND", "M
 struct LoginStep {
   StepStatus status = StepStatus::kUserRegister;
   std::string state_token;
-  std::string data;     // a JSON document serialized into a string, as the seeds show
+  std::string data;     // a JSON document serialized into a string, as docs/api.md shows
   std::string user_id;  // known for MFA; empty for bind/register
 };
 

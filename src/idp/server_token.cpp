@@ -17,7 +17,8 @@ namespace ciamd {
 namespace {
 
 constexpr std::string_view kStableTokenPath = "/cgi-bin/stable_token";
-// WeChat allows a force_refresh at most every 30 s per appid (UPSTREAM.md 2.2).
+// WeChat allows a force_refresh at most every 30 s per appid
+// (docs/providers.md#wechat-mini-program-stable_token).
 constexpr UnixSeconds kForcedRefreshSpacing = 30;
 // WeChat itself renews a token 5 minutes before it expires; refreshing no earlier than that gets
 // the new one in normal mode.

@@ -1,5 +1,6 @@
 // idp/server_token: a WeChat mini program's server access token, the credential that APIs such as
-// wxa/business/getuserphonenumber take in their query string (UPSTREAM.md 2.2).
+// wxa/business/getuserphonenumber take in their query string
+// (docs/providers.md#wechat-mini-program-stable_token).
 //
 // StableTokenClient speaks cgi-bin/stable_token (POST JSON, never the classic cgi-bin/token, which
 // invalidates the token every other caller of the appid holds). ServerTokenCache is what callers

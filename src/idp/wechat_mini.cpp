@@ -73,7 +73,8 @@ Result<std::string> phone_of(const boost::json::object& body, std::string_view a
   return std::move(*e164);
 }
 
-// One getuserphonenumber call: the token in the query, the code in a JSON body (UPSTREAM.md 2.3).
+// One getuserphonenumber call: the token in the query, the code in a JSON body
+// (docs/providers.md#wechat-mini-program-getuserphonenumber).
 Task<Result<boost::json::object>> ask_phone(HttpClient& client, const std::string& base_url,
                                             const std::string& token, const std::string& body) {
   Headers headers;

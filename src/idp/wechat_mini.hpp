@@ -1,4 +1,5 @@
-// idp/wechat_mini: the WeChat Mini Program APIs a login needs (UPSTREAM.md section 2).
+// idp/wechat_mini: the WeChat Mini Program APIs a login needs
+// (docs/providers.md#wechat-mini-program).
 //
 //   login():        sns/jscode2session exchanges a wx.login code for the openid (and unionid when
 //                   the mini program is bound to an Open Platform account). The session_key it

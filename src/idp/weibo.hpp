@@ -1,4 +1,4 @@
-// idp/weibo: the Weibo login (seed weibo-login.txt, UPSTREAM.md section 3). The client hands the
+// idp/weibo: the Weibo login (docs/providers.md#weibo). The client hands the
 // server a bare access token and a uid, so nothing is trusted before Weibo confirms both:
 //
 //   1. POST oauth2/get_token_info (form: access_token): its `appkey` must equal the application's

@@ -1,5 +1,5 @@
-// idp/weibo_wire: reading Weibo's JSON answers (UPSTREAM.md section 3.4). Unlike WeChat, Weibo
-// reports errors with HTTP error statuses too, so the body's shape decides, not the status:
+// idp/weibo_wire: reading Weibo's JSON answers (docs/providers.md#weibo-errors). Unlike WeChat,
+// Weibo reports errors with HTTP error statuses too, so the body's shape decides, not the status:
 //   - a JSON object with `error_code` (number or decimal string) is an error answer, mapped by
 //     weibo_error whatever the status;
 //   - otherwise a status other than 200, or a body that is not a JSON object, is kSystemBusy.

@@ -12,7 +12,8 @@ namespace {
 constexpr std::int64_t kNotBeforeSkew = 120;
 
 // The "api" claim is a JSON *string* holding this object, with members in this order, as the
-// Weibo seed's sample id_token shows; clients parse it as text.
+// sample id_token of the customer's Weibo login document shows (docs/api.md "Tokens"); clients
+// parse it as text.
 std::string api_claim(const User& user) {
   boost::json::object api;
   api["name"] = user.name;

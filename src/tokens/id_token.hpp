@@ -1,4 +1,4 @@
-// tokens/id_token: the claims of an id_token, as API.md fixes them.
+// tokens/id_token: the claims of an id_token, as docs/api.md "Tokens" fixes them.
 //
 //   {"iss","aud","sub","iat","nbf" (iat-120),"exp" (iat+ttl),"jti",
 //    "api": "{\"name\",\"mobile\" (+86-15907132852),\"id\",\"userName\",\"email\"}"}

@@ -49,7 +49,8 @@ std::size_t alg_index(JwsAlg alg) {
   return static_cast<std::size_t>(alg);
 }
 
-// A JWKS member: the RFC 7638 public members plus kid, alg and use, in the order API.md shows.
+// A JWKS member: the RFC 7638 public members plus kid, alg and use, in the order docs/api.md
+// shows ("GET /api/v1/oauth2/keys").
 boost::json::object jwks_entry(std::string_view kid, const AsymmetricKey& key) {
   const boost::json::object pub = key.public_jwk();
   boost::json::object entry;

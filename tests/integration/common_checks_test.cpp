@@ -1,7 +1,7 @@
-// The common checks and body validation of POST /api/v2/sdk/login/wechat, in API.md's order:
-// device headers -> client id -> application -> body. Every rejection is checked in English and
-// Chinese, must leave the database unchanged (only the audit trail grows) and must never reach
-// the upstream provider.
+// The common checks and body validation of POST /api/v2/sdk/login/wechat, in the order of
+// docs/api.md "Common rules": device headers -> client id -> application -> body. Every rejection
+// is checked in English and Chinese, must leave the database unchanged (only the audit trail grows)
+// and must never reach the upstream provider.
 #include <gtest/gtest.h>
 
 #include <functional>

@@ -1,4 +1,4 @@
-// The second factor after every way in (API.md "The second factor: MFA_AUTH"): the WeChat app,
+// The second factor after every way in (docs/api.md "The second factor: MFA_AUTH"): the WeChat app,
 // mini program and phone-number logins, and the flow completions social/bind and
 // wechat-mobile-bind, answer MFA_AUTH under an `always` policy; users created by the request
 // itself (register-bind, wechat-mobile-register-bind) are not asked. Only mfa/sms or mfa/email with

@@ -1,7 +1,7 @@
-// POST /api/v2/sdk/login/wechat-miniprogram (API.md "Social logins"): a wx.login code, exchanged
-// with sns/jscode2session, ends like the WeChat app login (SUCCESS, USER_REGISTER, SOCIAL_BIND,
-// ACCESS_DENIED, USER.0001, USER.0039). The app and the mini program of one Open Platform account
-// share the person's unionid, so they are one user. The refusals are in
+// POST /api/v2/sdk/login/wechat-miniprogram (docs/api.md, that endpoint): a wx.login code,
+// exchanged with sns/jscode2session, ends like the WeChat app login (SUCCESS, USER_REGISTER,
+// SOCIAL_BIND, ACCESS_DENIED, USER.0001, USER.0039). The app and the mini program of one Open
+// Platform account share the person's unionid, so they are one user. The refusals are in
 // miniprogram_login_errors_test.cpp.
 #include <gtest/gtest.h>
 

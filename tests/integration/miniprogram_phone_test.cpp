@@ -1,8 +1,7 @@
-// POST /api/v2/sdk/login/wechat-mini-program-mobile (seed wechat-mini-program-mobile-login.txt,
-// API.md "Social logins"): a phone-number authorization code becomes the user's number through
-// cgi-bin/stable_token (cached per appid, one fetch at a time) and wxa/business/getuserphonenumber.
-// The number's owner logs in; an unknown number registers a user where the application lets new
-// people in, else USER.0001.
+// POST /api/v2/sdk/login/wechat-mini-program-mobile (docs/api.md, that endpoint): a phone-number
+// authorization code becomes the user's number through cgi-bin/stable_token (cached per appid, one
+// fetch at a time) and wxa/business/getuserphonenumber. The number's owner logs in; an unknown
+// number registers a user where the application lets new people in, else USER.0001.
 #include <gtest/gtest.h>
 
 #include <functional>

@@ -1,8 +1,9 @@
-// The mini program's server access token behind the phone login (UPSTREAM.md 2.2): fetched with
-// cgi-bin/stable_token once per appid however many logins need it at once, reused afterwards,
-// and replaced once when WeChat rejects it (expired: 42001 or 40014; not latest: 40001), with the
-// rejected call retried once. Every test uses a mini program appid of its own, since the server
-// keeps its token cache for as long as it runs and the simulator counts calls of all appids.
+// The mini program's server access token behind the phone login
+// (docs/providers.md#wechat-mini-program-stable_token): fetched with cgi-bin/stable_token once per
+// appid however many logins need it at once, reused afterwards, and replaced once when WeChat
+// rejects it (expired: 42001 or 40014; not latest: 40001), with the rejected call retried once.
+// Every test uses a mini program appid of its own, since the server keeps its token cache for as
+// long as it runs and the simulator counts calls of all appids.
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>

@@ -1,4 +1,4 @@
-// Sessions after the login (API.md "Sessions: refresh and logout"): POST
+// Sessions after the login (docs/api.md "Sessions: refresh and logout"): POST
 // sso/session-token/id-token with header `session-token` gives a new id_token of the same user
 // while the session lives; logout, user disable and `ciamd session revoke` end it at once;
 // applications choose fixed or sliding lifetimes and token rotation with reuse detection. And the

@@ -1,4 +1,4 @@
-// Finishing a WeChat USER_REGISTER flow (issue 3, API.md "Completing a flow"): sms/email send,
+// Finishing a WeChat USER_REGISTER flow (issue 3, docs/api.md "Finishing a flow"): sms/email send,
 // then POST /api/v2/sdk/social/register-bind with the delivered code (development outbox). The
 // flow ends in the same SUCCESS as a direct login; later logins of that WeChat user succeed
 // directly. Also the refusals that protect accounts (SOCIAL.0001) and the race of parallel

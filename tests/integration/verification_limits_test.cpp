@@ -1,4 +1,4 @@
-// Verification codes (issue 3, API.md "Verification codes"): input checks of sms/send and
+// Verification codes (issue 3, docs/api.md "Verification codes"): input checks of sms/send and
 // email/send, wrong codes and their limit, expiry of codes and state tokens, and the send limits
 // (per target, per peer, resend interval). Each fixture configures its own Env with small limits;
 // every refusal is checked in English and Chinese and must change nothing but the audit trail.

@@ -1,4 +1,4 @@
-// POST /api/v2/sdk/login/wechat, every successful outcome (seeds/wechat-login.txt, API.md): SUCCESS
+// POST /api/v2/sdk/login/wechat, every successful outcome (docs/api.md, that endpoint): SUCCESS
 // with a verified id_token, the four unbound policies, the access policy and disabled users.
 #include <gtest/gtest.h>
 

@@ -1,8 +1,9 @@
-// Finishing a flow with the WeChat-authorized phone number (seed wechat-mobile-bind.txt, API.md
-// "Completing a flow"): POST /api/v2/sdk/social/wechat-mobile-bind with a SOCIAL_BIND state token
-// links the pending identity to the user who owns the number; .../wechat-mobile-register-bind with
-// a USER_REGISTER token finds or creates that user. The body is {"wechat_code"} or, as the seed's
-// table spells it, {"wchat_code"}. Refusals leave the flow usable and write only the audit row.
+// Finishing a flow with the WeChat-authorized phone number (docs/api.md
+// "Finishing a flow with WeChat's phone number"): POST /api/v2/sdk/social/wechat-mobile-bind with a
+// SOCIAL_BIND state token links the pending identity to the user who owns the number;
+// .../wechat-mobile-register-bind with a USER_REGISTER token finds or creates that user. The body
+// is {"wechat_code"} or, as the customer's document spells it in one place, {"wchat_code"}.
+// Refusals leave the flow usable and write only the audit row.
 #include <gtest/gtest.h>
 
 #include <functional>

@@ -1,6 +1,6 @@
-// POST /api/v2/sdk/login/weibo (API.md "POST /api/v2/sdk/login/weibo"): a bare Weibo access token
+// POST /api/v2/sdk/login/weibo (docs/api.md, that endpoint): a bare Weibo access token
 // is confirmed with oauth2/get_token_info (app key, uid, time left) before it logs anybody in.
-// Then the second factor (API.md "The second factor: MFA_AUTH"): an `always` or `new_device`
+// Then the second factor (docs/api.md "The second factor: MFA_AUTH"): an `always` or `new_device`
 // policy answers MFA_AUTH, and only POST mfa/sms with the delivered code creates the session.
 #include <gtest/gtest.h>
 

@@ -29,7 +29,7 @@ class SocialLoginTest : public testing::FlowsTest {
                     std::move(user_id), who.profile_json,    testing::kStart};
   }
 
-  // A SUCCESS whose session row and id_token say what API.md says.
+  // A SUCCESS whose session row and id_token say what docs/api.md "Tokens" says.
   void expect_success(const Result<LoginOutcome>& r, const Application& app,
                       const std::string& user_id, std::int64_t session_ttl) {
     ASSERT_TRUE(r) << error_info(r.error().code).code;

@@ -1,7 +1,8 @@
-// idp-sim's WeChat Mini Program login rules (UPSTREAM.md 2.1), without sockets: jscode2session in
-// its documented check order, single use, expiry on the injectable clock, blocked users, identities
-// shared with the Open Platform side, and what /_sim/reset forgets. Phone numbers are in
-// idp_sim_phone_test.cpp, server tokens in idp_sim_tokens_test.cpp.
+// idp-sim's WeChat Mini Program login rules (docs/providers.md#wechat-mini-program-jscode2session),
+// without sockets: jscode2session in its documented check order, single use, expiry on the
+// injectable clock, blocked users, identities shared with the Open Platform side, and what
+// /_sim/reset forgets. Phone numbers are in idp_sim_phone_test.cpp, server tokens in
+// idp_sim_tokens_test.cpp.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 

@@ -1,6 +1,7 @@
-// idp-sim's WeChat Mini Program phone-number rules (UPSTREAM.md 2.3), without sockets:
-// getuserphonenumber in its documented check order (token, body, code, appid), single use, expiry
-// on the injectable clock, and the phone_info a code yields.
+// idp-sim's WeChat Mini Program phone-number rules
+// (docs/providers.md#wechat-mini-program-getuserphonenumber), without sockets: getuserphonenumber
+// in its documented check order (token, body, code, appid), single use, expiry on the injectable
+// clock, and the phone_info a code yields.
 #include <gtest/gtest.h>
 
 #include <atomic>

@@ -1,6 +1,7 @@
-// idp-sim's mini program server tokens (UPSTREAM.md 2.2), without sockets: the stable_token body
-// and check order, reuse in normal mode, the early window, forced refreshes and their spacing, and
-// the knobs that expire tokens and pick the expired-token errcode.
+// idp-sim's mini program server tokens (docs/providers.md#wechat-mini-program-stable_token),
+// without sockets: the stable_token body and check order, reuse in normal mode, the early window,
+// forced refreshes and their spacing, and the knobs that expire tokens and pick the expired-token
+// errcode.
 #include <gtest/gtest.h>
 
 #include <atomic>

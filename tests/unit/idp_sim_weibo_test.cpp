@@ -1,4 +1,4 @@
-// idp-sim's Weibo endpoints (UPSTREAM.md section 3): the socket-free rules of get_token_info and
+// idp-sim's Weibo endpoints (docs/providers.md#weibo): the socket-free rules of get_token_info and
 // users/show.json (check order, expiry on the sim clock, revocation, reset), then the real router
 // on a loopback port for what only the wire shows: HTTP 400 error bodies with "request", the form
 // body versus the query, string_fields, a GET on get_token_info and Weibo-shaped faults.

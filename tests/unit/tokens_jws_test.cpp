@@ -340,7 +340,7 @@ TEST(StateToken, RejectsWrongClaimTypes) {
 
 // ---- id_token ------------------------------------------------------------------------------
 
-// The "api" claim of the Weibo seed's sample id_token, byte for byte.
+// The "api" claim of the sample id_token in the customer's Weibo login document, byte for byte.
 constexpr std::string_view kSeedApi =
     R"({"name":"","mobile":"+86-15907132852","id":"20220425140138519-BF1B-528B0551B",)"
     R"("userName":"louxi","email":"11@qq.com"})";

@@ -47,8 +47,8 @@ class FaultBook {
 };
 
 // Whether the real handler runs before the fault's error is answered. True for errcode -1: WeChat
-// has been seen to consume a code in a call that failed with "system error" (UPSTREAM.md 1.1), so
-// a retry with the same code then gets 40163.
+// has been seen to consume a code in a call that failed with "system error"
+// (docs/providers.md#wechat-app-access_token), so a retry with the same code then gets 40163.
 bool fault_runs_handler(const Fault& fault);
 
 // The errmsg text WeChat uses for `errcode`, for faults that do not name one.

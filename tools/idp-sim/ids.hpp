@@ -23,7 +23,8 @@ inline constexpr std::string_view kBase64Url =
 // fresh for every call.
 std::string new_rid();
 
-// "<text>, rid: <rid>": the shape of every current WeChat errmsg (UPSTREAM.md section 0).
+// "<text>, rid: <rid>": the shape of every current WeChat errmsg
+// (docs/providers.md#wechat-every-endpoint).
 std::string wechat_errmsg(std::string_view text);
 
 // The openid of `user_key` as seen by `appid`: "o" + the first 27 base64url characters of

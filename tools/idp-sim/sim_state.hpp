@@ -15,9 +15,11 @@
 namespace idp_sim {
 
 struct SimOptions {
-  std::int64_t code_ttl = 600;  // seconds; WeChat app codes live 10 minutes (UPSTREAM.md 1)
-  NowSource now = system_now;   // injectable for tests
-  std::int64_t mini_code_ttl = kMiniCodeTtl;  // mini program login and phone codes (UPSTREAM.md 2)
+  // Seconds. WeChat app codes live 10 minutes (docs/providers.md#wechat-app-login), mini program
+  // login and phone codes 5 (docs/providers.md#wechat-mini-program).
+  std::int64_t code_ttl = 600;
+  NowSource now = system_now;  // injectable for tests
+  std::int64_t mini_code_ttl = kMiniCodeTtl;
 };
 
 class SimState {

@@ -1,7 +1,7 @@
-// idp-sim/wechat_mini: the WeChat Mini Program endpoints (UPSTREAM.md section 2) on the wire:
-// GET /sns/jscode2session, POST /cgi-bin/stable_token and POST /wxa/business/getuserphonenumber.
-// The two POST-only paths answer any other method with errcode 43002, as WeChat does, instead of
-// the 405 the router would give.
+// idp-sim/wechat_mini: the WeChat Mini Program endpoints (docs/providers.md#wechat-mini-program) on
+// the wire: GET /sns/jscode2session, POST /cgi-bin/stable_token and POST
+// /wxa/business/getuserphonenumber. The two POST-only paths answer any other method with errcode
+// 43002, as WeChat does, instead of the 405 the router would give.
 #pragma once
 
 #include <boost/json/value.hpp>

@@ -1,6 +1,7 @@
-// idp-sim/wechat_mini_state: the WeChat Mini Program login and phone-number rules (UPSTREAM.md 2.1
-// and 2.3) without HTTP: wx.login codes and their jscode2session exchange, phone-number codes and
-// their getuserphonenumber exchange. Thread-safe; wechat_mini.cpp puts them on the wire.
+// idp-sim/wechat_mini_state: the WeChat Mini Program login and phone-number rules
+// (docs/providers.md#wechat-mini-program) without HTTP: wx.login codes and their jscode2session
+// exchange, phone-number codes and their getuserphonenumber exchange. Thread-safe; wechat_mini.cpp
+// puts them on the wire.
 //
 // Mini program appids and users are the Open Platform ones, read from WechatState: the same user
 // has the same unionid (or none) and the per-appid openid of derive_openid(). Both kinds of code

@@ -50,7 +50,8 @@ void add_wechat_open_routes(ciamd::Router& router, SimState& state) {
                        co_return grant ? grant_reply(grant.value()) : error_reply(grant.error());
                      });
 
-  // No `secret` parameter here: WeChat refreshes on the appid alone (UPSTREAM.md 1.2).
+  // No `secret` parameter here: WeChat refreshes on the appid alone (WeChat's app login page,
+  // linked from docs/providers.md#wechat-app-login).
   add_upstream_route(router, state, "GET", "/sns/oauth2/refresh_token",
                      [&wechat](const ciamd::HttpRequest& req) -> ciamd::Task<UpstreamReply> {
                        const auto grant = wechat.refresh(

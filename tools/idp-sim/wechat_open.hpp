@@ -1,5 +1,6 @@
-// idp-sim/wechat_open: the WeChat Open Platform mobile-app login endpoints (UPSTREAM.md section 1)
-// on the wire: /sns/oauth2/access_token, /sns/oauth2/refresh_token, /sns/userinfo, /sns/auth.
+// idp-sim/wechat_open: the WeChat Open Platform mobile-app login endpoints
+// (docs/providers.md#wechat-app-login) on the wire: /sns/oauth2/access_token,
+// /sns/oauth2/refresh_token, /sns/userinfo, /sns/auth.
 #pragma once
 
 #include "idp-sim/sim_state.hpp"

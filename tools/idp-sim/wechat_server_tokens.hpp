@@ -1,6 +1,7 @@
-// idp-sim/wechat_server_tokens: the server access tokens of mini program appids (UPSTREAM.md 2.2)
-// without HTTP: the POST /cgi-bin/stable_token rules, the per-app knobs, and the check a business
-// API (getuserphonenumber) applies to the token it is called with. Thread-safe.
+// idp-sim/wechat_server_tokens: the server access tokens of mini program appids
+// (docs/providers.md#wechat-mini-program-stable_token) without HTTP: the POST /cgi-bin/stable_token
+// rules, the per-app knobs, and the check a business API (getuserphonenumber) applies to the token
+// it is called with. Thread-safe.
 //
 // Per appid there is one current token. Normal mode hands it out again while more than the early
 // window (min(300 s, ttl / 2)) is left; otherwise it mints a new one, and the old one stays valid

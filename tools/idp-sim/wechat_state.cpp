@@ -10,7 +10,7 @@ WxError wx(int errcode, std::string text) {
 }
 
 bool has_scope(const std::string& scopes, std::string_view wanted) {
-  // Scopes are comma-separated (UPSTREAM.md 1.1).
+  // Scopes are comma-separated (docs/providers.md#wechat-app-access_token).
   std::string_view rest(scopes);
   while (!rest.empty()) {
     const auto comma = rest.find(',');
@@ -22,7 +22,7 @@ bool has_scope(const std::string& scopes, std::string_view wanted) {
 }
 
 // The unionid is only released to an app that holds the user's userinfo authorization
-// (UPSTREAM.md 1.1), so a snsapi_base grant never carries it.
+// (docs/providers.md#wechat-app-access_token), so a snsapi_base grant never carries it.
 std::optional<std::string> released_unionid(const WechatUser& user, const std::string& scope) {
   if (!has_scope(scope, kScopeUserinfo)) return std::nullopt;
   return user.unionid;
@@ -148,7 +148,8 @@ WxResult<TokenGrant> WechatState::exchange_code(const CodeExchange& req) {
   if (req.code.empty()) return wx(41008, "missing code");
 
   const auto it = codes_.find(req.code);
-  // A code minted for another app is indistinguishable from an unknown one (UPSTREAM.md 1.1).
+  // A code minted for another app is indistinguishable from an unknown one
+  // (docs/providers.md#wechat-app-access_token).
   if (it == codes_.end() || it->second.appid != req.appid) return wx(40029, "invalid code");
   Code& code = it->second;
   if (code.used) return wx(40163, "code been used");
@@ -215,8 +216,9 @@ WxResult<TokenGrant> WechatState::refresh(const TokenRefresh& req) {
   const std::int64_t now = clock_.now();
   if (now >= rt.expires_at) return wx(42002, "refresh_token expired");
 
-  // UPSTREAM.md 1.2: an unexpired access_token is kept and its expiry extended; an expired one is
-  // replaced. The refresh_token itself stays the same and keeps its original expiry.
+  // WeChat's app login page (linked from docs/providers.md#wechat-app-login): an unexpired
+  // access_token is kept and its expiry extended; an expired one is replaced. The refresh_token
+  // itself stays the same and keeps its original expiry.
   auto current = access_tokens_.find(rt.access_token);
   if (current != access_tokens_.end() && now < current->second.expires_at) {
     current->second.expires_at = now + kAccessTokenTtl;

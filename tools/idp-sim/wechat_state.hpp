@@ -1,6 +1,7 @@
 // idp-sim/wechat_state: the WeChat Open Platform (mobile app login) side of the simulator: apps,
-// users, authorization codes and tokens, and the rules the real endpoints apply (UPSTREAM.md
-// section 1), as plain thread-safe calls without HTTP. wechat_open.cpp puts them on the wire.
+// users, authorization codes and tokens, and the rules the real endpoints apply
+// (docs/providers.md#wechat-app-login), as plain thread-safe calls without HTTP. wechat_open.cpp
+// puts them on the wire.
 //
 // Users belong to the Open Platform account, not to an app: one user has one unionid (or none)
 // and a different openid in every app, derived with derive_openid(). The mini program side

@@ -1,4 +1,4 @@
-// idp-sim/weibo: the Weibo endpoints (UPSTREAM.md section 3) on the wire: POST
+// idp-sim/weibo: the Weibo endpoints (docs/providers.md#weibo) on the wire: POST
 // /oauth2/get_token_info and GET /2/users/show.json. Unlike WeChat, Weibo answers errors with
 // HTTP 400 and {"error":"<text>","error_code":N,"request":"<path>"}, injected faults included.
 #pragma once

@@ -1,10 +1,10 @@
-// idp-sim/weibo_state: the Weibo side of the simulator (UPSTREAM.md section 3) without HTTP: apps,
-// users, access tokens minted per (app_key, uid), and the rules of oauth2/get_token_info and
+// idp-sim/weibo_state: the Weibo side of the simulator (docs/providers.md#weibo) without HTTP:
+// apps, users, access tokens minted per (app_key, uid), and the rules of oauth2/get_token_info and
 // 2/users/show.json. Thread-safe; weibo.cpp puts them on the wire.
 //
 // There is no code exchange: tests mint tokens directly, as if oauth2/access_token had run, because
 // the server under test must not trust that exchange's uid anyway and verifies every token through
-// get_token_info (UPSTREAM.md 3.1).
+// get_token_info (docs/providers.md#weibo).
 #pragma once
 
 #include <cstdint>

@@ -16,10 +16,11 @@
 
 namespace idp_sim {
 
-// WeChat answers everything with HTTP 200 and this Content-Type (UPSTREAM.md section 0).
+// WeChat answers everything with HTTP 200 and this Content-Type
+// (docs/providers.md#wechat-every-endpoint).
 inline constexpr const char* kWechatContentType = "application/json; encoding=utf-8";
 
-// A WeChat success body. WeChat's JSON escapes '/' as "\/" (UPSTREAM.md 1.1 shows
+// A WeChat success body. WeChat's JSON escapes '/' as "\/" (an errmsg of 40125 shows
 // "http:\/\/t.cn\/..."), so the simulator does too: clients must use a real JSON parser.
 ciamd::HttpResponse wechat_json(const boost::json::object& body);
 // {"errcode":N,"errmsg":"<text>, rid: xxxxxxxx-xxxxxxxx-xxxxxxxx"} with HTTP 200.

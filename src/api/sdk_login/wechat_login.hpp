@@ -1,4 +1,4 @@
-// api/sdk_login/wechat_login: POST /api/v2/sdk/login/wechat {"code"} (seed: wechat-login.txt).
+// api/sdk_login/wechat_login: POST /api/v2/sdk/login/wechat {"code"} (docs/api.md).
 // The code from the WeChat SDK is exchanged server-side; the identity then follows SocialLogin.
 #pragma once
 

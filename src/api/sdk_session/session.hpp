@@ -1,5 +1,5 @@
 // api/sdk_session: what a client does with its session token (header `session-token`) after the
-// login, per API.md "Sessions and keys":
+// login, per docs/api.md "Sessions: refresh and logout":
 //   POST /api/v2/sdk/sso/session-token/id-token -> {"session_token","expire","id_token"}
 //   POST /api/v2/sdk/logout                     -> 200, empty body
 // After the common checks: a missing or blank `session-token` is PARAM.0023 on both; then

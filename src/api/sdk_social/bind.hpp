@@ -1,4 +1,4 @@
-// api/sdk_social: finishing a flow with a verified phone or email (API.md "Completing a flow").
+// api/sdk_social: finishing a flow with a verified phone or email (docs/api.md "Finishing a flow").
 //   POST /api/v2/sdk/social/bind           (SOCIAL_BIND state token)
 //   POST /api/v2/sdk/social/register-bind  (USER_REGISTER state token)
 // Body {"mobile","verify_code"} or {"email","verify_code"} (mobile wins when both are given).

@@ -1,6 +1,7 @@
 // flows/login/phone_login: logging in with a phone number a provider vouched for (the WeChat mini
-// program's phone-number authorization, seed wechat-mini-program-mobile-login.txt). No social
-// identity is involved: the number is the proof.
+// program's phone-number authorization: docs/api.md, POST
+// /api/v2/sdk/login/wechat-mini-program-mobile). No social identity is involved: the number is the
+// proof.
 //
 //   a user has the number      -> admission (USER.0039 disabled, ACCESS_DENIED) -> SUCCESS
 //   nobody has it, and the application registers new people (`unbound` register or auto_create)

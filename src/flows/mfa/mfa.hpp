@@ -1,4 +1,5 @@
-// flows/mfa/mfa: the second factor an MFA_AUTH result asks for (API.md "Completing a flow").
+// flows/mfa/mfa: the second factor an MFA_AUTH result asks for (docs/api.md "The second factor:
+// MFA_AUTH").
 //
 //   mfa_target_blocking(): where an MFA code goes: the flow's user's own phone (SMS) or email
 //        (EMAIL). PARAM.0117 when the application does not accept that factor or the user has

@@ -15,7 +15,7 @@
 
 namespace ciamd {
 
-// API.md: 32 characters [A-Za-z0-9] from the CSPRNG.
+// docs/api.md "Tokens": 32 characters [A-Za-z0-9] from the CSPRNG.
 inline constexpr std::size_t kSessionTokenLength = 32;
 
 struct IssuedSession {
@@ -23,8 +23,8 @@ struct IssuedSession {
   std::string token;  // the clear token, returned to the client once
 };
 
-// The session lifetime an application grants for a login method (API.md: WeChat and the mini
-// program 432000, Weibo 604800; each configurable per application).
+// The session lifetime an application grants for a login method (docs/api.md "Results of
+// a login": WeChat and the mini program 432000, Weibo 604800; each configurable per application).
 std::int64_t session_ttl_for(const Application& app, std::string_view provider);
 
 IssuedSession new_session(const FlowServices& services, const Application& app, const User& user,

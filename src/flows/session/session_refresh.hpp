@@ -1,5 +1,5 @@
-// flows/session/session_refresh: what a session token is good for after the login (API.md "Sessions
-// and keys"): a fresh id_token while the session lives, and logout.
+// flows/session/session_refresh: what a session token is good for after the login (docs/api.md
+// "Sessions: refresh and logout"): a fresh id_token while the session lives, and logout.
 //
 //   refresh(): the token must name a live session of this application whose user is still
 //     active and admitted (else PARAM.0023, changing nothing). A `sliding` application restarts

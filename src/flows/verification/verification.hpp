@@ -1,4 +1,5 @@
-// flows/verification/verification: verification codes for a flow (API.md "Verification codes").
+// flows/verification/verification: verification codes for a flow (docs/api.md "Verification
+// codes").
 //
 // request_code(): who may get a code for a flow (sms/send, email/send), then send():
 //           a purpose of another flow's kind -> COMMON.1007; an MFA flow: only the user's own

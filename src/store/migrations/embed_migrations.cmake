@@ -1,5 +1,5 @@
 # embed_migrations.cmake: writes OUTPUT, a C++ file defining ciamd::embedded_migrations() from every
-# MIGRATIONS_DIR/NNN_name.sql (see migrations.hpp). src/store/CMakeLists.txt runs it at build
+# <MIGRATIONS_DIR>/<NNN>_<name>.sql (see migrations.hpp). src/store/CMakeLists.txt runs it at build
 # time, so adding or editing a .sql file regenerates the table:
 #   cmake -DMIGRATIONS_DIR=<dir> -DOUTPUT=<file.cpp> -P embed_migrations.cmake
 #

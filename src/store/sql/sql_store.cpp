@@ -1,5 +1,5 @@
 // The single-table reads and writes of SqlStore. migrate() and schema_version() live in
-// sqlite_migrate.cpp, commit_login() in sqlite_commit.cpp.
+// sql_migrate.cpp, commit_login() in sql_commit.cpp.
 #include "store/sql/sql_store.hpp"
 
 #include <utility>

@@ -19,10 +19,10 @@ using ::testing::AssertionFailure;
 using ::testing::AssertionResult;
 using ::testing::AssertionSuccess;
 
-// The seeds' and API.md's codes with their exact messages, and those of verification codes,
-// binding and the second factor, whose wording is pinned by docs/errors.md in both languages; the
-// login's own codes (PARAM.0101-0106, LOGIN.1002, LOGIN.1003, and Weibo's PARAM.0026/0027,
-// LOGIN.1004/1005) without wording on purpose.
+// The customer's codes (docs/errors.md, first block) with their exact messages, and those of
+// verification codes, binding and the second factor, whose wording is pinned by docs/errors.md in
+// both languages; the login's own codes (PARAM.0101-0106, LOGIN.1002, LOGIN.1003, and Weibo's
+// PARAM.0026/0027, LOGIN.1004/1005) without wording on purpose.
 const std::map<std::string, ExpectedError, std::less<>>& catalog() {
   static const std::map<std::string, ExpectedError, std::less<>> c = [] {
     std::map<std::string, ExpectedError, std::less<>> m;
@@ -56,14 +56,15 @@ const std::map<std::string, ExpectedError, std::less<>>& catalog() {
     add({"IDAAS.SDK.CAPTCHA.0006", 400, "Failed to send verification code", "验证码发送失败"});
     add({"IDAAS.SDK.CAPTCHA.0007", 400, "Incorrect verification code", "验证码错误"});
     add({"IDAAS.SDK.COM.0002", 500, "System busy, please try again later", "系统繁忙,请稍后再试"});
-    // API.md names the English message; the Chinese one is the server catalog's (docs/errors.md).
+    // The customer's documents name the English message; the Chinese one is the server catalog's
+    // (docs/errors.md).
     add({"IDAAS.SDK.LOGIN.1001", 400, "WeChat mini program API call failed",
          "微信小程序接口调用失败"});
     add({"IDAAS.SDK.PARAM.0023", 400, "Invalid or expired session token", "会话令牌无效或已过期"});
     for (const char* own : {"IDAAS.SDK.PARAM.0101", "IDAAS.SDK.PARAM.0102", "IDAAS.SDK.PARAM.0103",
                             "IDAAS.SDK.PARAM.0104", "IDAAS.SDK.PARAM.0105", "IDAAS.SDK.PARAM.0106",
                             "IDAAS.SDK.LOGIN.1002", "IDAAS.SDK.LOGIN.1003",
-                            // Weibo login (API.md "POST /api/v2/sdk/login/weibo").
+                            // Weibo login (docs/api.md, that endpoint).
                             "IDAAS.SDK.PARAM.0026", "IDAAS.SDK.PARAM.0027", "IDAAS.SDK.LOGIN.1004",
                             "IDAAS.SDK.LOGIN.1005"}) {
       add({own, 400, "", ""});

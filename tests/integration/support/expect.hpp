@@ -52,10 +52,10 @@ const ExpectedError& expected_error(std::string_view code);
 // 200, exactly {"status":"ACCESS_DENIED","data":"Access Denied"}.
 ::testing::AssertionResult is_access_denied(const HttpResult& r);
 
-// Verifies `id_token` against `jwks` with the independent verifier and checks every claim API.md
-// lists: iss, aud == client_id, sub, iat (near now), nbf == iat - 120, exp == iat + ttl, jti, and
-// `api` a JSON string of exactly {name, mobile, id, userName, email} with id == sub. On success
-// stores the subject in *sub when given.
+// Verifies `id_token` against `jwks` with the independent verifier and checks every claim
+// docs/api.md "Tokens" lists: iss, aud == client_id, sub, iat (near now), nbf == iat - 120, exp ==
+// iat + ttl, jti, and `api` a JSON string of exactly {name, mobile, id, userName, email} with id ==
+// sub. On success stores the subject in *sub when given.
 ::testing::AssertionResult is_valid_id_token(const std::string& id_token,
                                              const boost::json::object& jwks,
                                              std::string_view client_id, std::int64_t ttl = 300,
