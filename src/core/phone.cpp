@@ -23,6 +23,13 @@ std::size_t country_code_length(std::string_view digits) {
   return 3;
 }
 
+// Country codes whose national significant numbers themselves begin with 0, so a 0 after the code
+// is no trunk prefix there: Italy and the Vatican (+39 06 is Rome), San Marino, Cote d'Ivoire,
+// Gabon and the Republic of the Congo. Everywhere else the "0" dialled before a national number is
+// a trunk prefix, which ITU-T E.164 never includes.
+constexpr std::array<std::string_view, 6> kLeadingZeroCodes{"39",  "225", "241",
+                                                            "242", "378", "379"};
+
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -59,8 +66,24 @@ std::optional<std::string> normalize_phone(std::string_view input) {
       return std::nullopt;
     }
   }
-  if (digits.size() < 8 || digits.size() > 15 || digits[0] == '0') return std::nullopt;
-  if (digits.starts_with("86") && digits.size() == 13 && digits[2] != '1') return std::nullopt;
+  if (digits.empty() || digits[0] == '0') return std::nullopt;
+  // "+86 (0)159..." and "+86 0159..." write the trunk prefix out; dropped, they are one number with
+  // "+86 159...", so one target for send limits and one owner. A second 0 is no trunk prefix in
+  // any plan, so guessing what it meant could only merge numbers the user did not write: refused.
+  const std::size_t cc = country_code_length(digits);
+  if (digits.size() > cc && digits[cc] == '0' &&
+      std::find(kLeadingZeroCodes.begin(), kLeadingZeroCodes.end(), digits.substr(0, cc)) ==
+          kLeadingZeroCodes.end()) {
+    digits.erase(cc, 1);
+    if (digits.size() > cc && digits[cc] == '0') return std::nullopt;
+  }
+  if (digits.size() < 8 || digits.size() > 15) return std::nullopt;
+  if (digits.starts_with("86")) {
+    // Mainland China: 13 digits must be a mobile number (1xx), and a mobile number (13x to 19x;
+    // 10 is Beijing's area code) has exactly 11 digits after the 86.
+    if (digits.size() == 13 && digits[2] != '1') return std::nullopt;
+    if (digits[2] == '1' && digits[3] >= '3' && digits.size() != 13) return std::nullopt;
+  }
   return "+" + digits;
 }
 
@@ -80,9 +103,20 @@ std::string mask_mobile(std::string_view e164) {
   const auto dash = rendered.find('-');
   if (dash == std::string::npos) return rendered;
   const std::size_t national = rendered.size() - dash - 1;
-  if (national < 7) return rendered;
-  // Keep the first three and the last four digits of the national number.
-  for (std::size_t i = dash + 4; i < rendered.size() - 4; ++i) rendered[i] = '*';
+  std::size_t head = 0;
+  std::size_t hidden = 0;
+  if (rendered.starts_with("+86-1") && national == 11) {
+    // A mainland mobile: the form Chinese users and the vendor's pages show, "159****2852".
+    head = 3;
+    hidden = 4;
+  } else {
+    // Any other length: at least half the digits hidden, so a short number is no more readable
+    // than a long one; what stays splits between both ends (the end one longer), so the user
+    // can still recognise the number. E.164 guarantees national >= 5 here, so both ends keep one.
+    hidden = (national + 1) / 2;
+    head = (national - hidden) / 2;
+  }
+  for (std::size_t i = 0; i < hidden; ++i) rendered[dash + 1 + head + i] = '*';
   return rendered;
 }
 

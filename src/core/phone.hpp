@@ -3,8 +3,10 @@
 //   normalize_phone("159 0713 2852")      -> "+8615907132852"   (a bare 11-digit 1xx: China)
 //   normalize_phone("+86-15907132852")    -> "+8615907132852"
 //   normalize_phone("0086 15907132852")   -> "+8615907132852"
+//   normalize_phone("+86 (0)15907132852") -> "+8615907132852"   (the trunk prefix 0 dropped)
 //   render_mobile("+8615907132852")       -> "+86-15907132852"
 //   mask_mobile("+8615907132852")         -> "+86-159****2852"
+//   mask_mobile("+376312345")             -> "+376-3***45"
 #pragma once
 
 #include <optional>
@@ -14,14 +16,18 @@
 namespace ciamd {
 
 // nullopt when the input is not a plausible phone number (8 to 15 digits with a country code).
-// Spaces, dashes, dots and parentheses are ignored.
+// Spaces, dashes, dots and parentheses are ignored. One trunk prefix "0" right after the country
+// code is dropped (E.164 numbers never hold it), except where the national number itself begins
+// with 0 (Italy and a few others); a second 0 there is refused. A +86 mobile number (13x to 19x)
+// must have 11 digits after the 86.
 std::optional<std::string> normalize_phone(std::string_view input);
 
 // Splits an E.164 number at its country calling code (ITU: 1, 7, the assigned two-digit codes,
 // else three digits) and joins the parts with '-'. Returns the input unchanged if it is not E.164.
 std::string render_mobile(std::string_view e164);
 
-// As render_mobile, with the middle of the national number hidden.
+// As render_mobile, with the middle of the national number hidden: at least half its digits, in
+// one run, the first and last digit kept. A +86 mobile keeps the familiar "159****2852" (4 of 11).
 std::string mask_mobile(std::string_view e164);
 
 // "+8615907132852" from WeChat's purePhoneNumber "15907132852" and countryCode "86".

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "exec/async_event.hpp"
+#include "idp/provider_ids.hpp"
 #include "idp/wechat_wire.hpp"
 #include "net/client.hpp"
 
@@ -74,6 +75,10 @@ Task<Result<ServerToken>> StableTokenClient::fetch(const WechatCredentials& app,
   if (token.value.empty() || expires_in <= 0 ||
       expires_in > std::numeric_limits<UnixSeconds>::max() - fetched_at) {
     co_return busy(what + " answered without a usable access_token and expires_in");
+  }
+  // The token goes into every getuserphonenumber URL and, shared between nodes, into the database.
+  if (auto bad = provider_id_problem(kAccessToken, token.value)) {
+    co_return busy(what + " answered " + *bad);
   }
   token.expires_at = fetched_at + expires_in;
   co_return token;

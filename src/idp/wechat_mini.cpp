@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/phone.hpp"
+#include "idp/provider_ids.hpp"
 #include "idp/server_token.hpp"
 #include "idp/wechat_wire.hpp"
 #include "net/client.hpp"
@@ -114,6 +115,10 @@ Task<Result<ExternalIdentity>> WechatMiniConnector::login(const WechatCredential
   if (who.subject.empty()) {
     co_return ApiError{ErrorCode::kSystemBusy, "jscode2session answered without openid"};
   }
+  // Checked before either keys a row: see idp/provider_ids.hpp.
+  std::optional<std::string> bad = provider_id_problem(kWechatOpenid, who.subject);
+  if (!bad && !who.unionid.empty()) bad = provider_id_problem(kWechatUnionid, who.unionid);
+  if (bad) co_return ApiError{ErrorCode::kSystemBusy, "jscode2session answered " + *bad};
   // The profile keeps what identifies the person, never the session_key.
   boost::json::object profile{{"openid", who.subject}};
   if (!who.unionid.empty()) profile["unionid"] = who.unionid;

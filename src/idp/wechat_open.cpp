@@ -4,6 +4,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "idp/provider_ids.hpp"
 #include "idp/wechat_wire.hpp"
 #include "net/client.hpp"
 
@@ -53,6 +54,18 @@ Task<Result<ExternalIdentity>> WechatOpenConnector::exchange_code(const WechatCr
   if (identity.subject.empty() || access_token.empty()) {
     co_return ApiError{ErrorCode::kSystemBusy, "sns/oauth2/access_token answered without openid"};
   }
+  // Checked before the openid keys a row or the token goes into the userinfo URL.
+  for (const auto& [rule, value] : {std::pair{kWechatOpenid, std::string_view(identity.subject)},
+                                    std::pair{kAccessToken, std::string_view(access_token)}}) {
+    if (auto bad = provider_id_problem(rule, value)) {
+      co_return ApiError{ErrorCode::kSystemBusy, "sns/oauth2/access_token answered " + *bad};
+    }
+  }
+  if (!identity.unionid.empty()) {
+    if (auto bad = provider_id_problem(kWechatUnionid, identity.unionid)) {
+      co_return ApiError{ErrorCode::kSystemBusy, "sns/oauth2/access_token answered " + *bad};
+    }
+  }
 
   // The code is spent by now, so the profile is an enrichment: if it cannot be read, the login
   // goes on with the openid the token exchange proved, rather than failing a user whose code is
@@ -69,9 +82,20 @@ Task<Result<ExternalIdentity>> WechatOpenConnector::exchange_code(const WechatCr
   } else if (const auto errcode = wechat_errcode(info.value()); errcode != 0) {
     spdlog::warn("wechat userinfo errcode {}", errcode);
   } else if (string_member(info.value(), "openid") == identity.subject) {
-    identity.display_name = string_member(info.value(), "nickname");
-    if (identity.unionid.empty()) identity.unionid = string_member(info.value(), "unionid");
-    identity.profile_json = boost::json::serialize(info.value());
+    // A unionid only userinfo names joins accounts across apps just the same, so it has to pass
+    // the same check; failing it, the whole profile is suspect and left out, as if unreadable.
+    std::string unionid = string_member(info.value(), "unionid");
+    std::optional<std::string> bad;
+    if (identity.unionid.empty() && !unionid.empty()) {
+      bad = provider_id_problem(kWechatUnionid, unionid);
+    }
+    if (bad) {
+      spdlog::warn("wechat userinfo answered {}; profile ignored", *bad);
+    } else {
+      identity.display_name = string_member(info.value(), "nickname");
+      if (identity.unionid.empty()) identity.unionid = std::move(unionid);
+      identity.profile_json = boost::json::serialize(info.value());
+    }
   } else {
     spdlog::warn("wechat userinfo answered for another openid; profile ignored");
   }

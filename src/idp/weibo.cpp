@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/model.hpp"
+#include "idp/provider_ids.hpp"
 #include "idp/wechat_wire.hpp"
 #include "idp/weibo_wire.hpp"
 #include "net/client.hpp"
@@ -25,6 +26,11 @@ Result<std::string> check_token_info(const boost::json::object& info, const std:
   if (!expire_in) expire_in = integer_member(info, "expires_in");
   if (!appkey || !uid || !expire_in) {
     return ApiError{ErrorCode::kSystemBusy, "get_token_info answered without appkey/uid/expire_in"};
+  }
+  // Before the comparison with the claim: a uid no account can have is Weibo failing, even when
+  // the client claimed the same (a leading zero would make a second identity of one account).
+  if (auto bad = provider_id_problem(kWeiboUid, *uid)) {
+    return ApiError{ErrorCode::kSystemBusy, "get_token_info answered " + *bad};
   }
   if (*appkey != app_key) {
     return ApiError{ErrorCode::kWeiboTokenMismatch,

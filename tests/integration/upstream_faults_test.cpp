@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "integration/support/suite.hpp"
 
@@ -99,6 +101,55 @@ TEST_F(UpstreamFaults, LoginWorksAgainOnceTheProviderRecovers) {
         is_error(env().login_wechat(client_, env().fresh_code()), "IDAAS.SDK.COM.0002", Lang::kEn));
   }
   EXPECT_TRUE(is_success(env().login_wechat(client_, env().fresh_code())));
+}
+
+// Identifiers no provider sends: NUL, a newline that would forge a log line, 60 KB.
+std::vector<std::string> hostile_identifiers() {
+  return {std::string("oNUL\0tail", 9), "oLINE\nforged log line", "o" + std::string(60000, 'Z')};
+}
+
+// What the server logged must say which identifier was unusable, and never repeat it: no forged
+// line, no run of the 60 KB filler, and no blaming a lost race.
+void expect_honest_log(const std::string& log, std::string_view identifier) {
+  EXPECT_NE(log.find("an unusable " + std::string(identifier)), std::string::npos);
+  EXPECT_EQ(log.find("lost the same race"), std::string::npos);
+  EXPECT_EQ(log.find("forged log line"), std::string::npos);
+  EXPECT_EQ(log.find(std::string(64, 'Z')), std::string::npos);
+}
+
+TEST_F(UpstreamFaults, UnusableOpenidIsSystemBusyAndLoggedForWhatItIs) {
+  for (const std::string& openid : hostile_identifiers()) {
+    FaultGuard fault(env().sim(), {{"path", kExchangePath},
+                                   {"fields", boost::json::object{{"openid", openid}}},
+                                   {"count", -1}});
+    expect_failure([&] { return env().fresh_code(); }, "IDAAS.SDK.COM.0002");
+  }
+  expect_honest_log(env().server_output(), "openid");
+}
+
+TEST_F(UpstreamFaults, UnusableUnionidIsSystemBusy) {
+  for (const std::string& unionid : hostile_identifiers()) {
+    FaultGuard fault(env().sim(), {{"path", kExchangePath},
+                                   {"fields", boost::json::object{{"unionid", unionid}}},
+                                   {"count", -1}});
+    expect_failure([&] { return env().fresh_code(); }, "IDAAS.SDK.COM.0002");
+  }
+  expect_honest_log(env().server_output(), "unionid");
+}
+
+TEST_F(UpstreamFaults, UnusableMiniProgramOpenidIsSystemBusy) {
+  for (const std::string& openid : hostile_identifiers()) {
+    FaultGuard fault(env().sim(), {{"path", "/sns/jscode2session"},
+                                   {"fields", boost::json::object{{"openid", openid}}},
+                                   {"count", -1}});
+    const RowCounts before = env().row_counts();
+    const HttpResult r =
+        env().login_miniprogram(client_, env().mint_mini_code(env().new_wechat_user().user_key));
+    EXPECT_TRUE(is_error(r, "IDAAS.SDK.COM.0002", Lang::kEn));
+    EXPECT_TRUE(
+        counts_changed_by(before, env().settle_audit(before, 1), {{"audit_events", 1}}, true));
+  }
+  expect_honest_log(env().server_output(), "openid");
 }
 
 // A loopback port nothing listens on: bind, read the port, close.

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <set>
 
@@ -78,6 +79,31 @@ TEST(Phone, RejectsWhatIsNotAPhoneNumber) {
   }
 }
 
+// A trunk prefix (the "0" dialled before a national number at home) is never part of an E.164
+// number: every written form of one number must be one target, one send budget, one account.
+TEST(Phone, DropsTheTrunkZeroAfterTheCountryCode) {
+  for (const char* form :
+       {"+86 015907132852", "+86 (0)159 0713 2852", "0086 015907132852", "+86-0159-0713-2852"}) {
+    EXPECT_EQ(normalize_phone(form), std::optional<std::string>("+8615907132852")) << form;
+  }
+  EXPECT_EQ(normalize_phone("+44 (0)7911 123456"), std::optional<std::string>("+447911123456"));
+  EXPECT_EQ(normalize_phone("+852 091234567"), std::optional<std::string>("+85291234567"));
+  EXPECT_EQ(phone_from_parts("86", "015907132852"), std::optional<std::string>("+8615907132852"));
+  // Italy keeps its leading zero in international form: +39 06 is Rome, not a trunk prefix.
+  EXPECT_EQ(normalize_phone("+39 06 6982 1234"), std::optional<std::string>("+390669821234"));
+  // Beijing's area code is 10: a landline, not a mobile number with a digit missing.
+  EXPECT_EQ(normalize_phone("+86 (0)10 6552 9988"), std::optional<std::string>("+861065529988"));
+}
+
+TEST(Phone, RefusesWhatNoTrunkPrefixExplains) {
+  // "00" after the country code is an international prefix typed twice, not a trunk prefix, and a
+  // +86 mobile number (13x to 19x) has exactly 11 digits.
+  for (const char* bad : {"+86 0015907132852", "+86 00015907132852", "+86 0", "+86 1590713285",
+                          "+86 159071328521", "+44 (0)(0)7911 123456"}) {
+    EXPECT_FALSE(normalize_phone(bad).has_value()) << bad;
+  }
+}
+
 TEST(Phone, RendersWithTheCountryCodeSplitOff) {
   EXPECT_EQ(render_mobile("+8615907132852"), "+86-15907132852");
   EXPECT_EQ(render_mobile("+14155550123"), "+1-4155550123");
@@ -85,6 +111,31 @@ TEST(Phone, RendersWithTheCountryCodeSplitOff) {
   EXPECT_EQ(render_mobile("+447911123456"), "+44-7911123456");
   EXPECT_EQ(render_mobile(""), "");
   EXPECT_EQ(mask_mobile("+8615207137124"), "+86-152****7124");
+}
+
+// Digits of the national number (after the country code's '-') that mask_mobile hid.
+std::size_t hidden_digits(const std::string& masked) {
+  return static_cast<std::size_t>(std::count(masked.begin(), masked.end(), '*'));
+}
+
+TEST(Phone, MasksAtLeastTheMiddleHalfOfEveryNumber) {
+  // The vendor's form for mainland mobiles stays as it is: three, four hidden, four.
+  EXPECT_EQ(mask_mobile("+8615907132852"), "+86-159****2852");
+  EXPECT_EQ(mask_mobile("+376312345"), "+376-3***45");
+  EXPECT_EQ(mask_mobile("+85291234567"), "+852-91****67");
+  EXPECT_EQ(mask_mobile("+14155550123"), "+1-41*****123");
+  EXPECT_EQ(mask_mobile("+447911123456"), "+44-79*****456");
+  for (const char* e164 : {"+299123456", "+37612345", "+376312345", "+85291234567", "+14155550123",
+                           "+447911123456", "+493012345678901", "+68812345"}) {
+    const std::string masked = mask_mobile(e164);
+    const std::string rendered = render_mobile(e164);
+    const std::size_t national = rendered.size() - rendered.find('-') - 1;
+    EXPECT_EQ(masked.size(), rendered.size()) << e164;
+    EXPECT_GE(hidden_digits(masked) * 2, national) << e164 << " -> " << masked;
+    // Hidden digits form one run in the middle: the first and last digits stay for recognition.
+    EXPECT_NE(masked.back(), '*') << masked;
+    EXPECT_NE(masked[masked.find('-') + 1], '*') << masked;
+  }
 }
 
 TEST(Phone, FromWechatParts) {

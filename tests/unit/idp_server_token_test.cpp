@@ -227,6 +227,21 @@ TEST_F(ServerTokenTest, StableHttpErrorsJunkAndUnusableAnswersAreSystemBusy) {
   }
 }
 
+// A token that is no token (a newline that would split a log line or a URL, 60 KB) is refused
+// before it reaches a URL or the shared database, and the detail quotes none of it.
+TEST_F(ServerTokenTest, StableTokenOfNoTokenShapeIsSystemBusy) {
+  script(200, R"({"access_token":"TOKEN\nforged","expires_in":7200})");
+  script(200, R"({"access_token":")" + std::string(60000, 'T') + R"(","expires_in":7200})");
+  for (int i = 0; i < 2; ++i) {
+    const Result<ServerToken> token = await(stable_.fetch(app_, false));
+    ASSERT_FALSE(token) << i;
+    EXPECT_EQ(token.error().code, ErrorCode::kSystemBusy) << i;
+    EXPECT_NE(token.error().detail.find("an unusable access_token"), std::string::npos)
+        << token.error().detail;
+    EXPECT_EQ(token.error().detail.find("TOKEN"), std::string::npos) << token.error().detail;
+  }
+}
+
 TEST_F(ServerTokenTest, StableUnreachableIsSystemBusy) {
   std::uint16_t closed_port = 0;
   {

@@ -227,6 +227,23 @@ TEST_F(WeiboTest, UnusableTokenInfoIsSystemBusy) {
   }
 }
 
+// A uid no Weibo account has (one with a leading zero, which would make a second identity of
+// the same number, or kilobytes of digits) is Weibo failing, whatever the client claimed: checked
+// before it is compared with the claim, so the client's claim cannot turn it into a mismatch.
+TEST_F(WeiboTest, AnUnusableUidIsSystemBusyEvenWhenClaimed) {
+  const std::string huge(60000, '7');
+  for (const std::string& uid : {std::string("01073880650"), huge, std::string(21, '9')}) {
+    answer_token_info(200, R"({"uid":")" + uid + R"(","appkey":1352222456,"expire_in":100})");
+    const Result<ExternalIdentity> who = verify(uid);
+    ASSERT_FALSE(who) << uid.size();
+    EXPECT_EQ(who.error().code, ErrorCode::kSystemBusy) << who.error().detail;
+    EXPECT_NE(who.error().detail.find("unusable uid"), std::string::npos) << who.error().detail;
+    EXPECT_LT(who.error().detail.size(), 200U);
+  }
+  const std::lock_guard lock(upstream_.mutex);
+  EXPECT_TRUE(upstream_.shown_uids.empty());
+}
+
 TEST_F(WeiboTest, TokenErrorsAreTokenInvalidWithAnyStatus) {
   for (const int status : {400, 403, 200}) {
     for (const int code : {21327, 21332, 21301, 21314, 21319}) {

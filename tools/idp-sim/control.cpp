@@ -99,10 +99,17 @@ ciamd::HttpResponse add_fault(FaultBook& faults, const ciamd::HttpRequest& req) 
   fault.latency_ms = opt_int(body, "latency_ms", 0, 600'000).value_or(0);
   if (auto n = opt_int(body, "http_status", 200, 599)) fault.http_status = static_cast<int>(*n);
   fault.garbage = opt_bool(body, "garbage").value_or(false);
+  if (const json::value* fields = body.if_contains("fields"); fields != nullptr) {
+    if (!fields->is_object() || fields->as_object().empty()) {
+      throw BadRequest("fields must be a non-empty object");
+    }
+    fault.fields = fields->as_object();
+  }
   fault.count = opt_int(body, "count", -1, kIntMax).value_or(1);
   if (fault.count == 0) throw BadRequest("count must be -1 (forever) or at least 1");
-  if (!fault.errcode && fault.latency_ms == 0 && !fault.http_status && !fault.garbage) {
-    throw BadRequest("a fault needs errcode, latency_ms, http_status or garbage");
+  if (!fault.errcode && fault.latency_ms == 0 && !fault.http_status && !fault.garbage &&
+      !fault.fields) {
+    throw BadRequest("a fault needs errcode, latency_ms, http_status, garbage or fields");
   }
   faults.add(path, std::move(fault));
   return ok_json(json::object{});

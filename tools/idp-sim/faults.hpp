@@ -5,6 +5,7 @@
 // often the server under test really called out (retries, caching).
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -22,7 +23,11 @@ struct Fault {
   std::int64_t latency_ms = 0;     // delay before answering (applied first, combines with the rest)
   std::optional<int> http_status;  // answer this status with an HTML body
   bool garbage = false;            // answer HTTP 200 with a body that is not JSON
-  std::int64_t count = 1;          // uses left; -1: forever
+  // Run the real handler and, when it succeeds, overwrite these members of its JSON answer: a
+  // provider that answers the right shape with values no provider should send (an openid holding
+  // NUL, a 60 KB uid).
+  std::optional<boost::json::object> fields;
+  std::int64_t count = 1;  // uses left; -1: forever
 };
 
 class FaultBook {

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <utility>
@@ -60,6 +61,16 @@ ciamd::Task<UpstreamReply> apply_fault(const Fault& fault, const ciamd::HttpRequ
   if (fault.latency_ms > 0) co_await delay(fault.latency_ms);
   if (fault.http_status) co_return UpstreamReply{html_error(*fault.http_status), 0};
   if (fault.garbage) co_return UpstreamReply{garbage_body(), 0};
+  if (fault.fields) {
+    UpstreamReply reply = co_await handler(request);
+    if (reply.errcode != 0 || reply.response.status != 200) co_return reply;
+    boost::system::error_code ec;
+    boost::json::value body = boost::json::parse(reply.response.body, ec);
+    if (ec || !body.is_object()) co_return reply;
+    for (const auto& [key, value] : *fault.fields) body.as_object()[key] = value;
+    reply.response.body = boost::json::serialize(body);
+    co_return reply;
+  }
   if (fault.errcode) {
     if (fault_runs_handler(fault)) (void)co_await handler(request);
     co_return render_error(*fault.errcode, fault.errmsg, path);
@@ -73,6 +84,12 @@ std::string describe(const Fault& fault) {
   if (fault.http_status) out += " http=" + std::to_string(*fault.http_status);
   if (fault.garbage) out += " garbage";
   if (fault.errcode) out += " errcode=" + std::to_string(*fault.errcode);
+  // The names only: the values are hostile on purpose (NUL, newlines, kilobytes).
+  if (fault.fields) {
+    out += " fields=";
+    for (const auto& [key, value] : *fault.fields) out += std::string(key) + ",";
+    out.pop_back();
+  }
   return out;
 }
 

@@ -255,6 +255,11 @@ int Env::stop_server() {
   return code;
 }
 
+int Env::kill_server() {
+  if (!server_) return -1;
+  return server_->kill();
+}
+
 namespace {
 
 // The ports a started `ciamd serve` wrote into its ready file.

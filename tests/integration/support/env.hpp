@@ -239,6 +239,9 @@ class Env {
 
   // Stop (SIGTERM) and start `ciamd serve` on the same database and config.
   int stop_server();
+  // SIGKILL the first node, mid-request if it is busy: a crash, with no drain and no shutdown.
+  // start_server() brings it back on the same database. Returns the exit code (137).
+  int kill_server();
   void start_server();
 
   // Several nodes of one deployment. start_node() starts another `ciamd serve` on the same

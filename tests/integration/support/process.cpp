@@ -186,6 +186,16 @@ int Process::stop(std::chrono::milliseconds grace) {
   return exit_code_.value_or(-1);
 }
 
+int Process::kill() {
+  if (!running()) return exit_code_.value_or(-1);
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  reap(status);
+  return exit_code_.value_or(-1);
+}
+
 std::string Process::log_tail(std::size_t max_bytes) const {
   return "--- " + name_ + " stdout (" + out_.string() + ") ---\n" + tail(out_, max_bytes) +
          "\n--- " + name_ + " stderr (" + err_.string() + ") ---\n" + tail(err_, max_bytes) + "\n";

@@ -38,6 +38,9 @@ class Process {
   // SIGTERM, wait up to `grace`, then SIGKILL. Returns the exit code (128 + signal when killed
   // by a signal). Idempotent.
   int stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  // SIGKILL at once, as a crash or the OOM killer would: no shutdown code of the child runs.
+  // Returns the exit code (128 + 9), or the earlier one if it had exited. Idempotent.
+  int kill();
   std::optional<int> exit_code() const { return exit_code_; }
 
   std::filesystem::path stdout_path() const { return out_; }
