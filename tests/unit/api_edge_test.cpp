@@ -1,5 +1,6 @@
 // api: what the public listener refuses before any endpoint runs (header values that are not
-// UTF-8, repeated singular headers) and JSON bodies with duplicate keys (issue 16).
+// UTF-8, repeated singular headers), JSON bodies with duplicate keys, and JSON records that stay
+// valid UTF-8 whatever the database holds (issue 16).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <boost/json/serialize.hpp>
 #include <string>
 
+#include "api/admin/records.hpp"
 #include "api/json_body.hpp"
 #include "api/routes.hpp"
 #include "net/server.hpp"
@@ -21,6 +23,8 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 // --- duplicate keys in a JSON body -------------------------------------------------------------
 
@@ -162,6 +166,65 @@ TEST_F(EdgeTest, ARefusedHeaderKeepsTheConnection) {
   EXPECT_EQ(response.rfind("HTTP/1.1 400", 0), 0U) << response;
   EXPECT_NE(response.find("HTTP/1.1 200"), std::string::npos) << response;
   EXPECT_EQ(calls_.load(), 1);
+}
+
+// --- JSON records of stored strings ------------------------------------------------------------
+
+// The record serialized and read back by a strict parser (Boost.JSON rejects invalid UTF-8).
+boost::json::object round_trip(const boost::json::object& record) {
+  const std::string text = boost::json::serialize(record);
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  EXPECT_FALSE(ec) << "not valid JSON: " << text;
+  return ec ? boost::json::object{} : v.as_object();
+}
+
+TEST(AdminRecords, StoredStringsAreRenderedAsValidUtf8) {
+  const std::string bad = "fp\xff\xfe-1";
+  const std::string fixed = "fp" + std::string(kReplacement) + std::string(kReplacement) + "-1";
+
+  Session s;
+  s.id = "s1";
+  s.device_fingerprint = bad;
+  EXPECT_EQ(round_trip(session_json(s, 0))["device_fingerprint"].as_string(), fixed);
+
+  AuditEvent e;
+  e.device_fingerprint = bad;
+  e.client_reported_ip = bad;
+  e.client_id = bad;
+  e.target = bad;
+  const auto audit = round_trip(audit_json(e));
+  for (const char* key : {"device_fingerprint", "client_reported_ip", "client_id", "target"}) {
+    EXPECT_EQ(audit.contains(key) ? std::string(audit.at(key).as_string()) : "", fixed) << key;
+  }
+
+  User u;
+  u.name = bad;
+  u.username = bad;
+  EXPECT_EQ(round_trip(user_json(u))["name"].as_string(), fixed);
+
+  Application app;
+  app.name = bad;
+  EXPECT_EQ(round_trip(application_json(app))["name"].as_string(), fixed);
+
+  Tenant t;
+  t.name = bad;
+  EXPECT_EQ(round_trip(tenant_json(t))["name"].as_string(), fixed);
+
+  Identity i;
+  i.subject = bad;
+  i.profile_json = "{\"nickname\":\"" + bad + "\"}";
+  EXPECT_EQ(round_trip(identity_json(i))["subject"].as_string(), fixed);
+
+  AdminToken token;
+  token.name = bad;
+  EXPECT_EQ(round_trip(admin_token_json(token, 0))["name"].as_string(), fixed);
+}
+
+TEST(AdminRecords, ValidUtf8IsKeptAsIs) {
+  Session s;
+  s.device_fingerprint = "设备-1 ☃ \xF0\x9F\x98\x80";
+  EXPECT_EQ(session_json(s, 0)["device_fingerprint"].as_string(), s.device_fingerprint);
 }
 
 }  // namespace
