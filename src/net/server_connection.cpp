@@ -384,8 +384,13 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
         const bool unfolded = folds.feed({static_cast<const char*>(data.data()), used});
         buffer_.consume(used);
         if (!unfolded) co_return http::error::bad_field;
-        if (ec != http::error::need_more) co_return ec;  // done, or not HTTP
-        ec = {};
+        if (ec == http::error::need_more) {
+          ec = {};
+        } else if (ec || parser.is_header_done()) {
+          co_return ec;  // not HTTP, or the whole header is in
+        } else if (buffer_.size() > 0) {
+          continue;  // the parser stopped between parts (after the request line): feed it again
+        }
       }
       std::size_t n = 0;
       std::tie(ec, n) = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), kAwait);
