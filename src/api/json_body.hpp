@@ -1,6 +1,7 @@
 // api/json_body: reading a request's JSON body into typed fields, with the catalog's errors:
 // wrong Content-Type (PARAM.0103), not JSON (PARAM.0101), not an object (PARAM.0102), a field of
-// the wrong type (PARAM.0106), a required string missing or blank (the caller's code).
+// the wrong type (PARAM.0106), a required string missing or blank (the caller's code), a key
+// twice in one object (PARAM.0121).
 #pragma once
 
 #include <boost/json/object.hpp>

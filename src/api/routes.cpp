@@ -2,6 +2,7 @@
 
 #include "api/oauth2_keys/keys.hpp"
 #include "api/render.hpp"
+#include "api/request_screen.hpp"
 #include "api/sdk_login/miniprogram_login.hpp"
 #include "api/sdk_login/wechat_login.hpp"
 #include "api/sdk_login/weibo_login.hpp"
@@ -72,6 +73,7 @@ void install_error_renderers(ServerOptions& options) {
   options.render_internal_error = [](std::string_view x_l) {
     return render_error(ApiError{ErrorCode::kSystemBusy}, language_from_header(x_l), "");
   };
+  options.screen_request = screen_request;
 }
 
 }  // namespace ciamd

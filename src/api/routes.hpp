@@ -10,7 +10,8 @@ namespace ciamd {
 
 Router build_sdk_router(const ApiServices& api);
 
-// Fills the error renderers of `options` from the one error catalog.
+// Fills the error renderers of `options` from the one error catalog, and installs the header rules
+// of api/request_screen, whose errors are the catalog's too.
 void install_error_renderers(ServerOptions& options);
 
 }  // namespace ciamd

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "core/utf8.hpp"
+
 namespace ciamd {
 namespace {
 
@@ -44,38 +46,6 @@ std::string_view id_at_end(std::string_view message) {
   const std::string_view id =
       message.substr(open + kOpen.size(), message.size() - 1 - open - kOpen.size());
   return is_request_id(id) ? id : std::string_view{};
-}
-
-bool in(unsigned char c, unsigned char lo, unsigned char hi) {
-  return c >= lo && c <= hi;
-}
-
-// The length of the well-formed UTF-8 sequence (RFC 3629) at the start of `s`, 0 if there is none.
-std::size_t utf8_length(std::string_view s) {
-  const auto at = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  const unsigned char b0 = at(0);
-  if (b0 < 0x80) return 1;
-  std::size_t n = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (in(b0, 0xC2, 0xDF)) {
-    n = 2;
-  } else if (in(b0, 0xE0, 0xEF)) {
-    n = 3;
-    if (b0 == 0xE0) lo = 0xA0;  // no overlong forms
-    if (b0 == 0xED) hi = 0x9F;  // no surrogates
-  } else if (in(b0, 0xF0, 0xF4)) {
-    n = 4;
-    if (b0 == 0xF0) lo = 0x90;  // no overlong forms
-    if (b0 == 0xF4) hi = 0x8F;  // nothing past U+10FFFF
-  } else {
-    return 0;
-  }
-  if (s.size() < n || !in(at(1), lo, hi)) return 0;
-  for (std::size_t i = 2; i < n; ++i) {
-    if (!in(at(i), 0x80, 0xBF)) return 0;
-  }
-  return n;
 }
 
 std::string_view level_name(spdlog::level::level_enum level) {
@@ -129,7 +99,7 @@ void append_json_string(std::string& out, std::string_view text) {
   while (i < text.size()) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
-      const std::size_t n = utf8_length(text.substr(i));
+      const std::size_t n = utf8_sequence_length(text.substr(i));
       if (n == 0) {
         out += "\xEF\xBF\xBD";  // U+FFFD for a byte that starts no well-formed sequence
         ++i;

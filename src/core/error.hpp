@@ -58,6 +58,9 @@ enum class ErrorCode {
   kVerifyMethodOff,       // IDAAS.SDK.PARAM.0116
   kMfaFactorUnavailable,  // IDAAS.SDK.PARAM.0117
   kTargetNotUsers,        // IDAAS.SDK.PARAM.0118
+  kHeaderNotUtf8,         // IDAAS.SDK.PARAM.0119
+  kHeaderRepeated,        // IDAAS.SDK.PARAM.0120
+  kBodyDuplicateKey,      // IDAAS.SDK.PARAM.0121
   kSocialAlreadyBound,    // IDAAS.SDK.SOCIAL.0001
   // Administration (the CLI and the admin API); `detail` says what exactly.
   kAdminInvalidArgument,  // IDAAS.ADMIN.PARAM.0001

@@ -23,7 +23,11 @@ namespace ciamd {
 
 class Runtime;
 
-// What went wrong before a request could reach the router.
+// What went wrong before a request could reach the router. kMalformed covers bytes that are not
+// HTTP/1.x and requests against RFC 9112's framing rules: a Transfer-Encoding other than exactly
+// "chunked" (or in HTTP/1.0, or beside Content-Length), no Host in HTTP/1.1 or more than one, a
+// folded header line, a target neither in origin-form nor in http(s) absolute-form. Every one of
+// them closes the connection.
 enum class LimitError { kHeaderTooLarge, kBodyTooLarge, kTimeout, kMalformed };
 // Renders the error response for a limit violation; `x_l` is the X-L header when it was read.
 using LimitErrorRenderer = std::function<HttpResponse(LimitError, std::string_view x_l)>;
@@ -45,6 +49,10 @@ struct ServerOptions {
   // Renders the response when a handler throws (the exception is logged with the request id,
   // never sent). Required.
   std::function<HttpResponse(std::string_view x_l)> render_internal_error;
+  // Looks at every request that arrived whole and well framed before the router does: a response
+  // it returns is sent instead (and the connection stays open), so a refused request reaches no
+  // handler. Optional; for rules of the application's own, such as which header values it takes.
+  std::function<std::optional<HttpResponse>(const HttpRequest&)> screen_request;
 };
 
 // What a drain found and did, for the shutdown log.

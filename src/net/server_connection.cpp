@@ -25,6 +25,8 @@
 #include <boost/beast/http/write.hpp>
 #include <chrono>
 #include <exception>
+#include <optional>
+#include <string_view>
 #include <type_traits>
 
 #include "net/server_core.hpp"
@@ -80,15 +82,117 @@ bool is_framing_header(std::string_view name) {
          lower_equals("connection");
 }
 
+// Watches the header bytes the parser consumes for obsolete line folding (RFC 9112 5.2): a line
+// that starts with a space or a tab. Beast joins such a line to the previous field's value, so the
+// fold can only be seen in the raw bytes; it is refused rather than unfolded because an
+// intermediary that reads it differently would see other headers than we do. This also catches
+// whitespace between the request line and the first field (RFC 9112 2.2).
+class FoldDetector {
+ public:
+  // False once a folded line has been seen in `bytes` or in the bytes before them.
+  bool feed(std::string_view bytes) {
+    for (const char c : bytes) {
+      if (line_start_ && (c == ' ' || c == '\t')) folded_ = true;
+      line_start_ = previous_ == '\r' && c == '\n';
+      previous_ = c;
+    }
+    return !folded_;
+  }
+
+ private:
+  char previous_ = 0;
+  bool line_start_ = false;
+  bool folded_ = false;
+};
+
+// The parts of an absolute-form target ("http://host:port/path?query", RFC 9112 3.2.2).
+struct AbsoluteTarget {
+  std::string_view authority;
+  std::string_view origin;  // path and query: "/path?query"
+};
+
+// Splits an absolute-form target; nullopt for anything else. Only http and https name this server;
+// userinfo ("user@host") is refused as RFC 9110 4.2.4 recommends, since it is a classic way of
+// disguising the real host.
+std::optional<AbsoluteTarget> absolute_target(std::string_view target) {
+  std::string_view rest;
+  for (const std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() >= scheme.size() && iequals(target.substr(0, scheme.size()), scheme)) {
+      rest = target.substr(scheme.size());
+      break;
+    }
+  }
+  if (rest.empty()) return std::nullopt;
+  const auto end = rest.find_first_of("/?#");
+  const std::string_view authority = rest.substr(0, end);
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
+  const std::string_view origin = end == std::string_view::npos ? "" : rest.substr(end);
+  // "http://host?q" has an empty path, which is "/" (RFC 9112 3.2.1).
+  if (!origin.empty() && origin.front() != '/' && origin.front() != '?') return std::nullopt;
+  return AbsoluteTarget{authority, origin};
+}
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The framing and syntax rules of RFC 9112 that Beast leaves to the application, checked once the
+// header is read and before any body byte is. A failure is reported as a parser error, so it is
+// answered as a malformed request and the connection is closed: after a request whose length is in
+// doubt, the next bytes cannot be trusted to start a request (request smuggling).
+beast::error_code check_header(const http::request_header<>& header) {
+  std::size_t hosts = 0;
+  std::size_t transfer_encodings = 0;
+  bool content_length = false;
+  std::string_view coding;
+  for (const auto& field : header) {
+    if (field.name() == http::field::host) ++hosts;
+    if (field.name() == http::field::content_length) content_length = true;
+    if (field.name() == http::field::transfer_encoding) {
+      ++transfer_encodings;
+      coding = trim_ows(field.value());
+    }
+  }
+  // RFC 9112 3.2: one Host, and in HTTP/1.1 exactly one.
+  if (hosts > 1 || (hosts == 0 && header.version() >= 11)) return http::error::bad_value;
+  // RFC 9112 6.1 and 6.3: chunked is the only coding ciamd decodes, so anything but exactly
+  // "chunked" (another coding, a list, chunked twice) leaves the body's length unknown; HTTP/1.0
+  // has no Transfer-Encoding at all; and with Content-Length beside it the length is ambiguous to
+  // whichever intermediary picked the other one.
+  if (transfer_encodings > 0) {
+    if (transfer_encodings > 1 || !iequals(coding, "chunked") || header.version() < 11 ||
+        content_length) {
+      return http::error::bad_transfer_encoding;
+    }
+  }
+  const std::string_view target = header.target();
+  if (!target.starts_with('/') && !absolute_target(target)) return http::error::bad_target;
+  return {};
+}
+
 HttpRequest to_request(http::request<http::string_body>&& message, std::string request_id,
                        const std::string& peer) {
   HttpRequest request;
   request.method = std::string(message.method_string());
   request.target = std::string(message.target());
+  std::optional<std::string> authority;
+  if (const auto absolute = absolute_target(request.target)) {
+    // RFC 9112 3.2.2: the target's authority replaces Host, and the request is served as if it
+    // had come in origin-form.
+    authority = std::string(absolute->authority);
+    request.target = absolute->origin.starts_with('/') ? std::string(absolute->origin)
+                                                       : "/" + std::string(absolute->origin);
+  }
   const auto question = request.target.find('?');
   request.path = request.target.substr(0, question);
   if (question != std::string::npos) request.query = request.target.substr(question + 1);
   for (const auto& field : message) {
+    if (authority && field.name() == http::field::host) {
+      request.headers.add(std::string(field.name_string()), *authority);
+      continue;
+    }
     request.headers.add(std::string(field.name_string()), std::string(field.value()));
   }
   request.body = std::move(message.body());
@@ -227,7 +331,14 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     const HttpRequest request = to_request(std::move(message), std::move(request_id), peer_);
     HttpResponse response;
     try {
-      response = co_await core_->router.dispatch(request);
+      std::optional<HttpResponse> refused;
+      if (core_->options.screen_request) refused = core_->options.screen_request(request);
+      // An if rather than ?: around co_await: GCC 12 mishandles the temporaries of the latter.
+      if (refused) {
+        response = std::move(*refused);
+      } else {
+        response = co_await core_->router.dispatch(request);
+      }
     } catch (const std::exception& e) {
       spdlog::error("request {} failed: {}", request.request_id, e.what());
       response = core_->options.render_internal_error(request.headers.get("X-L"));
@@ -244,9 +355,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   Task<beast::error_code> read_request(Parser& parser) {
     lowest().expires_never();  // the deadline below owns this phase
     arm_deadline(core_->options.read_timeout);
-    beast::error_code ec;
+    beast::error_code ec = co_await read_header(parser);
+    if (!ec) ec = check_header(parser.get());
     std::size_t ignored = 0;
-    std::tie(ec, ignored) = co_await http::async_read_header(stream_, buffer_, parser, kAwait);
     if (!ec && !parser.is_done() &&
         beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
@@ -258,6 +369,39 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     const bool timed_out = disarm_deadline();
     if (ec && timed_out) co_return beast::error::timeout;
     co_return ec;
+  }
+
+  // http::async_read_header, except that every header byte the parser consumes also goes through
+  // a FoldDetector, which needs the raw bytes.
+  Task<beast::error_code> read_header(Parser& parser) {
+    FoldDetector folds;
+    parser.eager(false);  // stop at the end of the header: body bytes are not header lines
+    beast::error_code ec;
+    for (;;) {
+      if (buffer_.size() > 0) {
+        const auto data = buffer_.data();
+        const std::size_t used = parser.put(data, ec);
+        const bool unfolded = folds.feed({static_cast<const char*>(data.data()), used});
+        buffer_.consume(used);
+        if (!unfolded) co_return http::error::bad_field;
+        if (ec == http::error::need_more) {
+          ec = {};
+        } else if (ec || parser.is_header_done()) {
+          co_return ec;  // not HTTP, or the whole header is in
+        } else if (buffer_.size() > 0) {
+          continue;  // the parser stopped between parts (after the request line): feed it again
+        }
+      }
+      std::size_t n = 0;
+      std::tie(ec, n) = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), kAwait);
+      if (ec == asio::error::eof) {
+        if (!parser.got_some()) co_return http::error::end_of_stream;
+        parser.put_eof(ec);  // a request cut off in its header: partial_message
+        co_return ec ? ec : beast::error_code(http::error::partial_message);
+      }
+      if (ec) co_return ec;
+      buffer_.commit(n);
+    }
   }
 
   void arm_deadline(std::chrono::milliseconds timeout) {

@@ -5,9 +5,21 @@
 #include <ctime>
 
 #include "core/phone.hpp"
+#include "core/utf8.hpp"
 #include "flows/admin/sessions.hpp"
 
 namespace ciamd {
+namespace {
+
+// Whatever the database holds, a record is valid JSON text, which is UTF-8: rows written before
+// the edge refused other bytes, or by hand, or by another tool, may hold anything, and one stray
+// byte makes strict readers reject a whole listing or export.
+boost::json::object valid_utf8(boost::json::object o) {
+  make_valid_utf8(o);
+  return o;
+}
+
+}  // namespace
 
 boost::json::object application_json(const Application& app) {
   boost::json::array methods;
@@ -39,7 +51,7 @@ boost::json::object application_json(const Application& app) {
   o["rotate_session_token"] = app.rotate_session_token;
   o["created_at"] = app.created_at;
   o["updated_at"] = app.updated_at;
-  return o;
+  return valid_utf8(std::move(o));
 }
 
 boost::json::object tenant_json(const Tenant& tenant) {
@@ -48,7 +60,7 @@ boost::json::object tenant_json(const Tenant& tenant) {
   o["name"] = tenant.name;
   o["created_at"] = tenant.created_at;
   o["updated_at"] = tenant.updated_at;
-  return o;
+  return valid_utf8(std::move(o));
 }
 
 boost::json::object user_json(const User& user) {
@@ -61,7 +73,7 @@ boost::json::object user_json(const User& user) {
   o["status"] = to_string(user.status);
   o["created_at"] = user.created_at;
   o["updated_at"] = user.updated_at;
-  return o;
+  return valid_utf8(std::move(o));
 }
 
 boost::json::object session_json(const Session& session, UnixSeconds now) {
@@ -75,7 +87,7 @@ boost::json::object session_json(const Session& session, UnixSeconds now) {
   o["expires_at"] = session.expires_at;
   o["last_refreshed_at"] = session.last_refreshed_at;
   o["state"] = session_state(session, now);
-  return o;
+  return valid_utf8(std::move(o));
 }
 
 std::string iso_time(UnixSeconds t) {
@@ -108,7 +120,7 @@ boost::json::object identity_json(const Identity& identity) {
   boost::json::value profile = boost::json::parse(identity.profile_json, ec);
   o["profile"] = ec || !profile.is_object() ? boost::json::value(boost::json::object{}) : profile;
   o["created_at"] = identity.created_at;
-  return o;
+  return valid_utf8(std::move(o));
 }
 
 boost::json::object audit_json(const AuditEvent& e) {
@@ -126,7 +138,7 @@ boost::json::object audit_json(const AuditEvent& e) {
   o["client_reported_ip"] = e.client_reported_ip;
   o["actor"] = e.actor;
   o["target"] = e.target;
-  return o;
+  return valid_utf8(std::move(o));
 }
 
 boost::json::object key_json(const SigningKeyRecord& r, const KeyStatus& s) {
@@ -140,7 +152,7 @@ boost::json::object key_json(const SigningKeyRecord& r, const KeyStatus& s) {
   o["activates_at"] = time_json(r.activates_at != 0 ? r.activates_at : r.created_at);
   o["retired_at"] = time_json(r.retired_at);
   o["publish_until"] = time_json(r.publish_until);
-  return o;
+  return valid_utf8(std::move(o));
 }
 
 boost::json::object admin_token_json(const AdminToken& token, UnixSeconds now) {
@@ -152,7 +164,7 @@ boost::json::object admin_token_json(const AdminToken& token, UnixSeconds now) {
   o["revoked_at"] = time_json(token.revoked_at);
   const bool expired = token.expires_at != 0 && token.expires_at <= now;
   o["state"] = token.revoked_at != 0 ? "revoked" : expired ? "expired" : "active";
-  return o;
+  return valid_utf8(std::move(o));
 }
 
 boost::json::object rotated_key_json(const RotatedKey& rotated) {

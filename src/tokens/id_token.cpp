@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/phone.hpp"
+#include "core/utf8.hpp"
 
 namespace ciamd {
 namespace {
@@ -16,11 +17,12 @@ constexpr std::int64_t kNotBeforeSkew = 120;
 // parse it as text.
 std::string api_claim(const User& user) {
   boost::json::object api;
-  api["name"] = user.name;
+  // Stored strings, repaired to UTF-8: JOSE libraries parse the claims as strict JSON.
+  api["name"] = to_valid_utf8(user.name);
   api["mobile"] = user.mobile.empty() ? std::string() : render_mobile(user.mobile);
-  api["id"] = user.id;
-  api["userName"] = user.username;
-  api["email"] = user.email;
+  api["id"] = to_valid_utf8(user.id);
+  api["userName"] = to_valid_utf8(user.username);
+  api["email"] = to_valid_utf8(user.email);
   return boost::json::serialize(api);
 }
 

@@ -8,6 +8,7 @@
 #include "core/model.hpp"
 #include "core/phone.hpp"
 #include "core/result.hpp"
+#include "core/utf8.hpp"
 
 namespace ciamd {
 namespace {
@@ -161,6 +162,30 @@ TEST(Model, BindMethodsKeepOrderAndRejectUnknown) {
   EXPECT_EQ((*m)[0], BindMethod::kVerifyEmail);
   EXPECT_FALSE(parse_bind_methods("VERIFY_PHONE,SMS").has_value());
   EXPECT_FALSE(parse_bind_methods("").has_value());
+}
+
+TEST(Utf8, TellsWellFormedFromEverythingElse) {
+  for (const char* ok :
+       {"", "ascii", "设备-1", "\xF0\x9F\x98\x80", "\xEF\xBF\xBD", "\xF4\x8F\xBF\xBF"}) {
+    EXPECT_TRUE(is_valid_utf8(ok)) << ok;
+  }
+  // A stray continuation byte, bytes never used, an overlong '/', a surrogate, past U+10FFFF,
+  // a sequence cut short.
+  for (const char* bad :
+       {"\x80", "\xff\xfe", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "abc\xe4\xb8"}) {
+    EXPECT_FALSE(is_valid_utf8(bad)) << bad;
+  }
+}
+
+TEST(Utf8, RepairReplacesEachBadByteAndKeepsTheRest) {
+  EXPECT_EQ(to_valid_utf8("fp\xff\xfe-1"), "fp\xEF\xBF\xBD\xEF\xBF\xBD-1");
+  EXPECT_EQ(to_valid_utf8("设备\x80"), "设备\xEF\xBF\xBD");
+  EXPECT_EQ(to_valid_utf8("已是UTF-8"), "已是UTF-8");
+  boost::json::value v = {{"a", "x\xff"}, {"list", {"\xfe", 1, {{"b\xff", "ok"}}}}};
+  make_valid_utf8(v);
+  EXPECT_EQ(v.at("a").as_string(), "x\xEF\xBF\xBD");
+  EXPECT_EQ(v.at("list").at(0).as_string(), "\xEF\xBF\xBD");
+  EXPECT_TRUE(v.at("list").at(2).as_object().contains("b\xEF\xBF\xBD"));
 }
 
 }  // namespace

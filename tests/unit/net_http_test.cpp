@@ -332,6 +332,119 @@ TEST_F(ServerClientTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_LT(first, second);
 }
 
+// --- RFC 9112 framing and syntax (issue 16) ------------------------------------------------------
+
+// How many responses `bytes` holds: each starts with a status line.
+std::size_t count_responses(const std::string& bytes) {
+  std::size_t n = 0;
+  for (auto at = bytes.find("HTTP/1."); at != std::string::npos;
+       at = bytes.find("HTTP/1.", at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// Sends `request` followed by a second, innocent request on the same connection, and expects one
+// 400 with "Connection: close" and nothing else: the bytes after a request whose framing cannot be
+// trusted must never be answered as a request of their own.
+void expect_refused_and_closed(std::uint16_t port, const std::string& request) {
+  RawConnection raw(port);
+  raw.send(request + "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto response = raw.read_to_end();
+  EXPECT_EQ(response.rfind("HTTP/1.1 400", 0), 0U) << request << "\n--- got:\n" << response;
+  EXPECT_NE(response.find("Connection: close"), std::string::npos) << request;
+  EXPECT_EQ(count_responses(response), 1U) << request << "\n--- got:\n" << response;
+}
+
+TEST_F(ServerClientTest, TransferEncodingOtherThanChunkedIsRefusedAndCloses) {
+  for (const char* coding : {"gzip", "xchunked", "identity", "chunked, identity", "gzip, chunked",
+                             "chunked, chunked", "chunked;q=1", ""}) {
+    expect_refused_and_closed(server_.port(), std::string("POST /echo HTTP/1.1\r\nHost: x\r\n") +
+                                                  "Transfer-Encoding: " + coding + "\r\n\r\n");
+  }
+  // Two Transfer-Encoding lines are a list too, whatever each says.
+  expect_refused_and_closed(server_.port(),
+                            "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n"
+                            "Transfer-Encoding: chunked\r\n\r\n3\r\none\r\n0\r\n\r\n");
+}
+
+TEST_F(ServerClientTest, ChunkedBodyIsStillRead) {
+  for (const char* coding : {"chunked", "Chunked", "CHUNKED"}) {
+    RawConnection raw(server_.port());
+    raw.send(std::string("POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n") +
+             "Transfer-Encoding: " + coding + "\r\n\r\n3\r\none\r\n0\r\n\r\n");
+    const auto response = raw.read_to_end();
+    EXPECT_EQ(response.rfind("HTTP/1.1 201", 0), 0U) << coding << ": " << response;
+    EXPECT_TRUE(response.ends_with("\r\n\r\none")) << response;
+  }
+}
+
+TEST_F(ServerClientTest, TransferEncodingInHttpOneZeroIsRefused) {
+  RawConnection raw(server_.port());
+  raw.send("POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\none\r\n0\r\n\r\n");
+  const auto response = raw.read_to_end();
+  EXPECT_EQ(response.rfind("HTTP/1.1 400", 0), 0U) << response;
+  EXPECT_EQ(count_responses(response), 1U) << response;
+}
+
+// RFC 9112 6.3 point 3: with both, the length is ambiguous to some intermediary, whichever wins.
+TEST_F(ServerClientTest, TransferEncodingWithContentLengthIsRefused) {
+  expect_refused_and_closed(server_.port(),
+                            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                            "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  expect_refused_and_closed(server_.port(),
+                            "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                            "Content-Length: 5\r\n\r\n0\r\n\r\n");
+  expect_refused_and_closed(server_.port(),
+                            "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n"
+                            "Content-Length: 5\r\n\r\nhello");
+}
+
+TEST_F(ServerClientTest, MissingOrRepeatedHostIsRefused) {
+  expect_refused_and_closed(server_.port(), "GET /hello HTTP/1.1\r\n\r\n");
+  expect_refused_and_closed(server_.port(), "GET /hello HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n");
+  expect_refused_and_closed(server_.port(), "GET /hello HTTP/1.1\r\nHost: x\r\nhost: x\r\n\r\n");
+  // RFC 9112 3.2: more than one Host is an error in any version; none is only one in HTTP/1.1.
+  RawConnection raw(server_.port());
+  raw.send("GET /hello HTTP/1.0\r\nHost: x\r\nHost: y\r\n\r\n");
+  EXPECT_EQ(raw.read_to_end().rfind("HTTP/1.1 400", 0), 0U);
+}
+
+TEST_F(ServerClientTest, ObsFoldIsRefusedOnEveryHeader) {
+  for (const char* fold :
+       {"X-Note: a\r\n b\r\n", "X-Note: a\r\n\tb\r\n", "X-Note:\r\n b\r\n", "X-L: zh\r\n -CN\r\n",
+        "Content-Type: application/json\r\n ;a=b\r\n", "X-client-id: abc\r\n def\r\n"}) {
+    expect_refused_and_closed(server_.port(),
+                              std::string("GET /hello HTTP/1.1\r\nHost: x\r\n") + fold + "\r\n");
+  }
+  // Folding the Host header itself, or whitespace before the first header line.
+  expect_refused_and_closed(server_.port(), "GET /hello HTTP/1.1\r\nHost: x\r\n y\r\n\r\n");
+  expect_refused_and_closed(server_.port(), "GET /hello HTTP/1.1\r\n Host: x\r\n\r\n");
+}
+
+// RFC 9112 3.2.2: a server must accept absolute-form; the target's authority replaces Host, and the
+// request is routed by the target's path.
+TEST_F(ServerClientTest, AbsoluteFormTargetIsRoutedByItsPath) {
+  for (const char* target :
+       {"http://example.test/hello?name=z", "HTTPS://example.test:8443/hello?name=z"}) {
+    RawConnection raw(server_.port());
+    raw.send(std::string("GET ") + target +
+             " HTTP/1.1\r\nHost: other\r\nConnection: close\r\n\r\n");
+    const auto response = raw.read_to_end();
+    EXPECT_EQ(response.rfind("HTTP/1.1 200", 0), 0U) << target << ": " << response;
+    EXPECT_NE(response.find("X-Path: /hello\r\n"), std::string::npos) << response;
+    EXPECT_NE(response.find("X-Query: z\r\n"), std::string::npos) << response;
+  }
+}
+
+TEST_F(ServerClientTest, OtherRequestTargetsAreRefused) {
+  for (const char* target : {"hello", "ftp://example.test/hello", "http://user@example.test/hello",
+                             "http:///hello", "*"}) {
+    expect_refused_and_closed(server_.port(),
+                              std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  }
+}
+
 class StaleConnectionTest : public testing::LiveRuntime {};
 
 // A server that answers one request per connection (keep-alive, by HTTP/1.1 default) and then

@@ -387,6 +387,18 @@ TEST(IdToken, MissingValuesAreEmptyStrings) {
             R"({"name":"张三","mobile":"","id":"u-1","userName":"","email":""})");
 }
 
+// A name stored with bytes that are not UTF-8 still gives claims a strict JSON reader accepts.
+TEST(IdToken, StoredStringsThatAreNotUtf8AreRepaired) {
+  User user;
+  user.id = "u-1";
+  user.name = "Bob\xff";
+  const std::string payload = id_token_payload({"iss", "aud", user, 100, 60, "j"});
+  const json::object claims = parse_object(payload);
+  EXPECT_EQ(claims.at("api").as_string(),
+            "{\"name\":\"Bob\xEF\xBF\xBD\",\"mobile\":\"\",\"id\":\"u-1\",\"userName\":\"\","
+            "\"email\":\"\"}");
+}
+
 TEST(IdToken, SignedByTheRingAndVerifiable) {
   KeyRing ring;
   ring.add(key_from(kA2Jwk), true);

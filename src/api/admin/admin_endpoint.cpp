@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "api/json_body.hpp"
+#include "core/utf8.hpp"
 #include "exec/runtime.hpp"
 #include "flows/admin/admin_flows.hpp"
 #include "flows/audit.hpp"
@@ -41,7 +42,7 @@ HttpResponse render_admin_error(const ApiError& error, Language lang, std::strin
   }
   boost::json::object body;
   body["error_code"] = info.code;
-  body["error_msg"] = message;
+  body["error_msg"] = to_valid_utf8(message);  // the detail may quote what the operator sent
   return HttpResponse::json(info.http_status, boost::json::serialize(body));
 }
 
@@ -123,6 +124,9 @@ Task<HttpResponse> run_admin_endpoint(const AdminServices& admin, const HttpRequ
     } else if (reply.body.is_null()) {
       response = HttpResponse::empty(reply.status);
     } else {
+      // Replies are built from records (already repaired) and from what the operator sent; this
+      // keeps any other stored string from breaking the JSON.
+      make_valid_utf8(reply.body);
       response = HttpResponse::json(reply.status, boost::json::serialize(reply.body));
     }
     event.user_id = std::move(reply.user_id);
