@@ -31,7 +31,8 @@ cmake --build "$build_dir" -j"$(nproc)"
 pg_cluster_dir="$(cd "$build_dir" && pwd)/pg-cluster"
 pg_cluster="$PWD/scripts/pg-cluster.sh"
 trap '"$pg_cluster" stop "$pg_cluster_dir" || true' EXIT
-(cd "$build_dir" && ctest --output-on-failure --no-tests=error -j"$(nproc)")
+ctest_log="$(cd "$build_dir" && pwd)/ctest.log"
+(cd "$build_dir" && ctest --output-on-failure --no-tests=error -j"$(nproc)") | tee "$ctest_log"
 
 # Every target, the tests included, compiled once more in Release: the optimizer sees through
 # inlined code and finds warnings a Debug build never shows, and a user who builds Release must not
@@ -43,3 +44,11 @@ release_dir=${CIAMD_TEST_RELEASE_BUILD_DIR:-build-release-all}
 cmake -S . -B "$release_dir" -DCMAKE_BUILD_TYPE=Release -DCIAMD_BUILD_TESTS=ON -DCIAMD_WERROR=ON \
   >/dev/null
 cmake --build "$release_dir" -j"$(nproc)"
+
+# The last line counts the tests as one line, after the steps that print more once ctest is done.
+# ctest's own summary gives the total and the failures; the tests it skipped (the PostgreSQL-only
+# suites' SQLite variants) are listed one a line as "(Skipped)".
+total=$(grep -oE 'tests failed out of [0-9]+' "$ctest_log" | grep -oE '[0-9]+$')
+failed=$(grep -oE '[0-9]+ tests failed out of' "$ctest_log" | grep -oE '^[0-9]+')
+skipped=$(grep -cE '\(Skipped\)$' "$ctest_log" || true)
+echo "ctest: $((total - failed - skipped)) passed, ${failed} failed, ${skipped} skipped"
