@@ -107,10 +107,4 @@ Task<HttpResponse> run_sdk_endpoint(const ApiServices& api, const HttpRequest& h
   co_return response;
 }
 
-Handler sdk_handler(const ApiServices& api, EndpointSpec spec, EndpointSteps steps) {
-  return [&api, spec = std::move(spec), steps = std::move(steps)](const HttpRequest& http) {
-    return run_sdk_endpoint(api, http, spec, steps);
-  };
-}
-
 }  // namespace ciamd

@@ -6,14 +6,18 @@
 // The steps of an endpoint parse what the body says, make one call into flows and return the
 // reply to render:
 //
-//   Task<Result<EndpointReply>> wechat_login(const ApiServices& api, const SdkCall& call) {
+//   Task<Result<EndpointReply>> wechat_steps(const ApiServices& api, const SdkCall& call) {
 //     Result<std::string> code = required_string(call.body, "code", ErrorCode::kWechatCodeEmpty);
 //     if (!code) co_return code.error();
 //     co_return as_reply(co_await api.social_login.with_wechat_code(
 //         call.app(), std::move(code.value()), call.sdk.device));
 //   }
-//   router.add("POST", "/api/v2/sdk/login/wechat",
-//              sdk_handler(api, {"login", kProviderWechat, {}}, wechat_login));
+//   Task<HttpResponse> handle_wechat_login(const ApiServices& api, const HttpRequest& http) {
+//     return run_sdk_endpoint(api, http, EndpointSpec{"login", kProviderWechat, {}},
+//                             wechat_steps);
+//   }
+//
+// (api/sdk_login/wechat_login.cpp is this example; api/routes.cpp registers the handlers.)
 //
 // An empty `flows` list means no state token is read (a login); otherwise X-state-token must name
 // a usable flow of one of those kinds (flows/flow_guard.hpp), else COMMON.1007.
@@ -32,7 +36,6 @@
 #include "core/model.hpp"
 #include "flows/outcome.hpp"
 #include "net/http.hpp"
-#include "net/router.hpp"
 
 namespace ciamd {
 
@@ -71,8 +74,5 @@ using EndpointSteps =
 // Runs the shape above. The coroutine owns `spec` and `steps` (taken by value).
 Task<HttpResponse> run_sdk_endpoint(const ApiServices& api, const HttpRequest& http,
                                     EndpointSpec spec, EndpointSteps steps);
-
-// The router handler of an endpoint.
-Handler sdk_handler(const ApiServices& api, EndpointSpec spec, EndpointSteps steps);
 
 }  // namespace ciamd
