@@ -379,5 +379,16 @@ TEST_F(Cli, ServeWarnsAboutUnsafeSettingsAndStartsAnyway) {
       << log;
 }
 
+TEST_F(Cli, TokenDecodeShowsTheApiClaimAsTheTokenCarriesItThenDecoded) {
+  const std::string client = env().create_app({.unbound = "auto_create"});
+  const HttpResult login = env().login_wechat(client, env().fresh_code());
+  ASSERT_TRUE(is_success(login));
+  const RunResult r = env().cli({"token", "decode", id_token_of(login)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "\"api\":\"{\\\"")) << "api must stay a JSON string:\n" << r.out;
+  EXPECT_TRUE(has(r.out, "\napi (decoded): {\"")) << r.out;
+  EXPECT_TRUE(has(r.out, "signature: valid")) << r.out;
+}
+
 }  // namespace
 }  // namespace it
