@@ -5,14 +5,17 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 
-# tests/jose: the npm package jose, at the version its package-lock.json pins. npm ci wipes and
-# reinstalls, so it runs only when no install has completed yet (npm writes
-# node_modules/.package-lock.json last) or the lock file has changed since: repeated runs stay fast
-# and need no network.
-jose_stamp=tests/jose/node_modules/.package-lock.json
-if [ ! -f "$jose_stamp" ] || [ tests/jose/package-lock.json -nt "$jose_stamp" ]; then
-  npm ci --prefix tests/jose --no-audit --no-fund
-fi
+# The npm tools the tests run, each at the versions its package-lock.json pins: tests/jose (the
+# jose library, an independent id_token verifier) and tests/openapi-lint (@redocly/cli, the
+# linter of docs/openapi.yaml). npm ci wipes and reinstalls, so it runs only when no install has
+# completed yet (npm writes node_modules/.package-lock.json last) or the lock file has changed
+# since: repeated runs stay fast and need no network.
+for npm_dir in tests/jose tests/openapi-lint; do
+  npm_stamp=$npm_dir/node_modules/.package-lock.json
+  if [ ! -f "$npm_stamp" ] || [ $npm_dir/package-lock.json -nt "$npm_stamp" ]; then
+    npm ci --prefix $npm_dir --no-audit --no-fund
+  fi
+done
 
 # ccache keys on paths relative to the checkout, so a second clone on the same machine reuses the
 # first one's objects.

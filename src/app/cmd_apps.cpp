@@ -22,53 +22,74 @@ struct AppOptions {
   std::int64_t id_token_ttl = 0, wechat_session_ttl = 0, miniprogram_session_ttl = 0,
                weibo_session_ttl = 0, session_max_lifetime = 0;
   bool rotate_session_token = false;
+  bool creating = false;
   std::vector<std::pair<CLI::Option*, std::function<void(AppChanges&)>>> given;
 
+  // `create_default` is what a new application gets without the option: `app create --help`
+  // shows it, `app update --help` does not (an update changes only the options given, so a
+  // default there would read as "omitting it resets the value").
   template <class T>
   void add(CLI::App* cmd, const std::string& flag, T& value, const std::string& help,
-           std::optional<T> AppChanges::*field) {
-    CLI::Option* opt = cmd->add_option(flag, value, help);
+           std::optional<T> AppChanges::*field, const std::string& create_default) {
+    const std::string text =
+        creating && !create_default.empty() ? help + " (default: " + create_default + ")" : help;
+    CLI::Option* opt = cmd->add_option(flag, value, text);
     given.emplace_back(opt, [&value, field](AppChanges& c) { c.*field = value; });
   }
 
-  void add_all(CLI::App* cmd) {
-    add(cmd, "--name", name, "Display name", &AppChanges::name);
-    add(cmd, "--tenant", tenant, "Tenant id (default: default)", &AppChanges::tenant_id);
-    add(cmd, "--unbound", unbound, "register | bind | auto_create | reject", &AppChanges::unbound);
+  template <class List>
+  static std::string joined(const List& values) {
+    std::string out;
+    for (const auto& v : values) out += (out.empty() ? "" : ",") + std::string(to_string(v));
+    return out;
+  }
+
+  void add_all(CLI::App* cmd, bool create) {
+    creating = create;
+    const Application d;  // a new application's settings
+    const auto n = [](std::int64_t v) { return std::to_string(v); };
+    add(cmd, "--name", name, "Display name", &AppChanges::name, "the client id");
+    add(cmd, "--tenant", tenant, "Tenant id", &AppChanges::tenant_id, d.tenant_id);
+    add(cmd, "--unbound", unbound, "register | bind | auto_create | reject", &AppChanges::unbound,
+        std::string(to_string(d.unbound)));
     add(cmd, "--bind-methods", bind_methods, "e.g. VERIFY_PHONE,VERIFY_EMAIL",
-        &AppChanges::bind_methods);
-    add(cmd, "--access", access, "all | assigned", &AppChanges::access);
-    add(cmd, "--mfa", mfa, "off | always | new_device", &AppChanges::mfa);
+        &AppChanges::bind_methods, joined(d.bind_methods));
+    add(cmd, "--access", access, "all | assigned", &AppChanges::access,
+        std::string(to_string(d.access)));
+    add(cmd, "--mfa", mfa, "off | always | new_device", &AppChanges::mfa,
+        std::string(to_string(d.mfa)));
     add(cmd, "--mfa-factors", mfa_factors, "second factors offered, e.g. SMS,EMAIL",
-        &AppChanges::mfa_factors);
+        &AppChanges::mfa_factors, joined(d.mfa_factors));
     add(cmd, "--wechat-appid", wechat_appid, "WeChat Open Platform appid",
-        &AppChanges::wechat_appid);
+        &AppChanges::wechat_appid, "");
     add(cmd, "--wechat-secret", wechat_secret, "WeChat appsecret (stored encrypted)",
-        &AppChanges::wechat_secret);
+        &AppChanges::wechat_secret, "");
     add(cmd, "--miniprogram-appid", miniprogram_appid, "WeChat mini program appid",
-        &AppChanges::miniprogram_appid);
+        &AppChanges::miniprogram_appid, "");
     add(cmd, "--miniprogram-secret", miniprogram_secret,
-        "WeChat mini program appsecret (stored encrypted)", &AppChanges::miniprogram_secret);
+        "WeChat mini program appsecret (stored encrypted)", &AppChanges::miniprogram_secret, "");
     add(cmd, "--weibo-app-key", weibo_app_key, "Weibo app key (digits; empty for none)",
-        &AppChanges::weibo_app_key);
+        &AppChanges::weibo_app_key, "");
     add(cmd, "--id-token-ttl", id_token_ttl, "id_token lifetime, seconds",
-        &AppChanges::id_token_ttl);
+        &AppChanges::id_token_ttl, n(d.id_token_ttl));
     add(cmd, "--wechat-session-ttl", wechat_session_ttl, "WeChat session lifetime, seconds",
-        &AppChanges::wechat_session_ttl);
+        &AppChanges::wechat_session_ttl, n(d.wechat_session_ttl));
     add(cmd, "--miniprogram-session-ttl", miniprogram_session_ttl,
-        "WeChat mini program session lifetime, seconds", &AppChanges::miniprogram_session_ttl);
+        "WeChat mini program session lifetime, seconds", &AppChanges::miniprogram_session_ttl,
+        n(d.miniprogram_session_ttl));
     add(cmd, "--weibo-session-ttl", weibo_session_ttl, "Weibo session lifetime, seconds",
-        &AppChanges::weibo_session_ttl);
-    add(cmd, "--id-token-alg", id_token_alg, "RS256 | ES256", &AppChanges::id_token_alg);
+        &AppChanges::weibo_session_ttl, n(d.weibo_session_ttl));
+    add(cmd, "--id-token-alg", id_token_alg, "RS256 | ES256", &AppChanges::id_token_alg,
+        std::string(to_string(d.id_token_alg)));
     add(cmd, "--session-lifetime", session_lifetime,
         "fixed (ends `expire` after the login) | sliding (every refresh restarts it)",
-        &AppChanges::session_lifetime);
+        &AppChanges::session_lifetime, std::string(to_string(d.session_lifetime)));
     add(cmd, "--session-max-lifetime", session_max_lifetime,
         "a sliding session ends this many seconds after its login",
-        &AppChanges::session_max_lifetime);
+        &AppChanges::session_max_lifetime, n(d.session_max_lifetime));
     add(cmd, "--rotate-session-token", rotate_session_token,
         "true: each refresh hands out a new session token; reusing an old one revokes the session",
-        &AppChanges::rotate_session_token);
+        &AppChanges::rotate_session_token, d.rotate_session_token ? "true" : "false");
   }
 
   AppChanges changes() const {
@@ -132,7 +153,7 @@ void add_app_commands(CLI::App& cli, CliState& state) {
   auto create_opts = std::make_shared<AppOptions>();
   auto* create = app->add_subcommand("create", "Register an application");
   create->add_option("--client-id", create_opts->client_id, "Client id (generated when absent)");
-  create_opts->add_all(create);
+  create_opts->add_all(create, true);
   create->callback([&state, create_opts, json] {
     AppContext ctx = open_context(state.config_path);
     AppChanges c = create_opts->changes();
@@ -141,9 +162,11 @@ void add_app_commands(CLI::App& cli, CliState& state) {
   });
 
   auto update_opts = std::make_shared<AppOptions>();
-  auto* update = app->add_subcommand("update", "Change an application");
+  auto* update = app->add_subcommand(
+      "update",
+      "Change an application: only the options given change, the others keep their value");
   update->add_option("client_id", update_opts->client_id)->required();
-  update_opts->add_all(update);
+  update_opts->add_all(update, false);
   update->callback([&state, update_opts, json] {
     AppContext ctx = open_context(state.config_path);
     finish(state,

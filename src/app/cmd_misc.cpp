@@ -18,8 +18,9 @@
 namespace ciamd {
 namespace {
 
-// Prints a JWT's header and claims (the `api` claim unpacked) and whether one of this server's
-// keys signed it. For people reading tokens by hand; relying parties verify against the JWKS.
+// Prints a JWT's header and claims (then the `api` claim's JSON decoded) and whether one of this
+// server's keys signed it. For people reading tokens by hand; relying parties verify against the
+// JWKS.
 void decode_token(CliState& state, const std::string& token) {
   std::optional<JwsParts> parts = jws_decode_unverified(token);
   if (!parts) {
@@ -34,12 +35,15 @@ void decode_token(CliState& state, const std::string& token) {
     state.exit_code = 1;
     return;
   }
+  std::cout << "header: " << boost::json::serialize(parts->header) << "\n";
+  // The claims as the token carries them: `api` is a JSON string there, and a relying party
+  // parses it a second time. Its content follows on a line of its own, never in place of it,
+  // so that what is printed is what a verifier receives.
+  std::cout << "claims: " << boost::json::serialize(claims) << "\n";
   if (auto* api = claims.as_object().if_contains("api"); api && api->is_string()) {
     boost::json::value unpacked = boost::json::parse(api->as_string(), ec);
-    if (!ec) claims.as_object()["api"] = unpacked;
+    if (!ec) std::cout << "api (decoded): " << boost::json::serialize(unpacked) << "\n";
   }
-  std::cout << "header: " << boost::json::serialize(parts->header) << "\n";
-  std::cout << "claims: " << boost::json::serialize(claims) << "\n";
   AppContext ctx = open_context(state.config_path);
   // Every stored key, not just the published ones: an old token signed by a key that has since
   // left the JWKS is still recognized as ours, and the key's state says why it may be refused.

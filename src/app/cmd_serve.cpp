@@ -151,6 +151,8 @@ void serve(const std::string& config_path, const std::string& ready_file) {
   // the store closes, and the server stops before the services it calls.
   AppContext ctx = open_context(config_path);
   const Config& cfg = ctx.config;
+  // Unsafe but workable settings: said at every start, where the operator looks first.
+  for (const std::string& warning : startup_warnings(cfg)) spdlog::warn("{}", warning);
   KeyRing keys;
   load_signing_keys(*ctx.store, *ctx.sealer, keys, system_now);
   const StateTokenCodec state_tokens(ctx.sealer->derive_key("state-token"));

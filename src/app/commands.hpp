@@ -10,6 +10,13 @@ class App;
 
 namespace ciamd {
 
+// The exit codes of every command, as docs/operations.md lists them.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;    // the command ran and failed; the message says why
+inline constexpr int kExitUsage = 2;     // a wrong command line (unknown option, missing argument)
+inline constexpr int kExitConfig = 2;    // a configuration error; nothing was done
+inline constexpr int kExitDatabase = 3;  // the database could not be opened or used
+
 struct CliState {
   std::string config_path;  // --config FILE (or CIAMD_CONFIG)
   int exit_code = 0;

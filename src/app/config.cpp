@@ -1,11 +1,18 @@
 #include "app/config.hpp"
 
+#include <sys/stat.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
@@ -168,6 +175,44 @@ std::string where(const Field& f) {
   return "[" + std::string(f.name.section) + "] " + std::string(f.name.key);
 }
 
+std::vector<std::string> where_names() {
+  std::vector<std::string> names;
+  for (const Field& f : fields()) names.push_back(where(f));
+  return names;
+}
+
+// Levenshtein distance, case-insensitive: enough to point a typo at the key it was meant to be.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                        std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean X?)" for the closest known name within three edits, else "".
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& known) {
+  const std::string* best = nullptr;
+  std::size_t best_distance = 4;
+  for (const std::string& k : known) {
+    const std::size_t d = edit_distance(name, k);
+    if (d < best_distance) {
+      best = &k;
+      best_distance = d;
+    }
+  }
+  return best == nullptr ? "" : " (did you mean " + *best + "?)";
+}
+
 void set_from_text(Config& cfg, const Field& f, std::string_view text, const std::string& origin) {
   Slot slot = f.slot(cfg);
   if (auto* s = std::get_if<std::string*>(&slot)) {
@@ -218,9 +263,11 @@ void apply_file(Config& cfg, const std::string& path) {
     for (const auto& [key_name, value] : *section) {
       const Field* f = find_field(section_name.str(), key_name.str());
       if (f == nullptr) {
-        throw ConfigError(path + ": unknown key [" + std::string(section_name.str()) + "] " +
-                          std::string(key_name.str()));
+        const std::string name =
+            "[" + std::string(section_name.str()) + "] " + std::string(key_name.str());
+        throw ConfigError(path + ": unknown key " + name + did_you_mean(name, where_names()));
       }
+      cfg.origins[where(*f)] = "set in " + path;
       if (const auto* s = value.as_string()) {
         set_from_text(cfg, *f, s->get(), path);
       } else if (const auto* i = value.as_integer()) {
@@ -234,10 +281,52 @@ void apply_file(Config& cfg, const std::string& path) {
   }
 }
 
+// CIAMD_* variables that are not configuration keys: CIAMD_CONFIG (the --config option), and
+// those the project's scripts and tests set for themselves (scripts/demo.sh, scripts/test.sh,
+// bench/run.sh, the ctest fixtures), which reach ciamd because it runs in their environment.
+// docs/configuration.md lists them; any other CIAMD_* variable is an error.
+constexpr std::array<std::string_view, 10> kNotConfigVariables{
+    "CIAMD_CONFIG",
+    "CIAMD_TEST_DATABASE",
+    "CIAMD_TEST_POSTGRES_URL",
+    "CIAMD_TEST_POSTGRES_URL_FILE",
+    "CIAMD_TEST_BUILD_DIR",
+    "CIAMD_TEST_RELEASE_BUILD_DIR",
+    "CIAMD_DEMO_PORT",
+    "CIAMD_DEMO_SIM_PORT",
+    "CIAMD_DEMO_SIM_HTTPS_PORT",
+    "CIAMD_BENCH_PORT",
+};
+
+std::vector<std::string> env_names() {
+  std::vector<std::string> names;
+  for (const Field& f : fields()) names.push_back(env_name(f.name));
+  return names;
+}
+
 void apply_environment(Config& cfg) {
   for (const Field& f : fields()) {
     const std::string name = env_name(f.name);
-    if (const char* value = std::getenv(name.c_str())) set_from_text(cfg, f, value, name);
+    if (const char* value = std::getenv(name.c_str())) {
+      set_from_text(cfg, f, value, name);
+      cfg.origins[where(f)] = "set by " + name;
+    }
+  }
+  // A misspelt variable (CIAMD_SERVR_LISTEN) would otherwise leave the default in place without
+  // a word, exactly what unknown keys in the file are refused for.
+  const std::vector<std::string> known = env_names();
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const std::string_view name = text.substr(0, text.find('='));
+    if (!name.starts_with("CIAMD_")) continue;
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    if (std::find(kNotConfigVariables.begin(), kNotConfigVariables.end(), name) !=
+        kNotConfigVariables.end()) {
+      continue;
+    }
+    throw ConfigError("environment variable " + std::string(name) + " names no configuration key" +
+                      did_you_mean(name, known) +
+                      "; docs/configuration.md lists the variables (unset it, or correct it)");
   }
 }
 
@@ -299,28 +388,112 @@ ListenAddress parse_listen(std::string_view listen) {
   return ListenAddress{std::string(host), static_cast<std::uint16_t>(port)};
 }
 
+std::string describe_key(const Config& cfg, const ConfigKey& key) {
+  const std::string name = "[" + std::string(key.section) + "] " + std::string(key.key);
+  const auto origin = cfg.origins.find(name);
+  if (origin == cfg.origins.end()) return name + " (or " + env_name(key) + ")";
+  return name + " (" + origin->second + ")";
+}
+
 std::string master_key_bytes(const Config& cfg) {
+  namespace fs = std::filesystem;
   std::string text = cfg.security.master_key;
-  std::string origin = "[security] master_key";
-  if (text.empty() && !cfg.security.master_key_file.empty()) {
-    std::ifstream in(cfg.security.master_key_file);
-    if (!in) throw ConfigError("cannot read " + cfg.security.master_key_file);
+  std::string origin = describe_key(cfg, {"security", "master_key"});
+  const std::string& file = cfg.security.master_key_file;
+  if (text.empty() && !file.empty()) {
+    origin = "the master key file " + file + ", named by " +
+             describe_key(cfg, {"security", "master_key_file"}) + ",";
+    std::error_code ec;
+    const fs::file_status status = fs::status(file, ec);
+    if (!fs::exists(status)) {
+      throw ConfigError(origin + " does not exist: create it with `(umask 077; ciamd master-key " +
+                        "> " + file + ")` or correct the setting");
+    }
+    if (fs::is_directory(status)) throw ConfigError(origin + " is a directory, not a file");
+    std::ifstream in(file);
+    if (!in) {
+      throw ConfigError(origin + " cannot be read by ciamd's user (" + std::strerror(errno) +
+                        "): make it readable by that user only (chmod 600, chown)");
+    }
     std::getline(in, text);
-    origin = cfg.security.master_key_file;
   }
   text.erase(
       std::remove_if(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); }),
       text.end());
   if (text.empty()) {
+    if (!file.empty() && cfg.security.master_key.empty()) {
+      throw ConfigError(origin +
+                        " is empty: it must hold the base64 text `ciamd master-key` prints");
+    }
     throw ConfigError(
-        "no master key: set [security] master_key or master_key_file (or "
-        "CIAMD_SECURITY_MASTER_KEY); `ciamd master-key` prints a new one");
+        "no master key: set [security] master_key_file (or CIAMD_SECURITY_MASTER_KEY_FILE) to a "
+        "file holding one, or [security] master_key (or CIAMD_SECURITY_MASTER_KEY); `ciamd "
+        "master-key` prints a new one");
   }
   std::optional<std::string> key = base64_decode(text);
-  if (!key || key->size() != 32) {
-    throw ConfigError(origin + " must be the base64 encoding of exactly 32 bytes");
+  if (!key) {
+    throw ConfigError(origin + " is not base64: it must hold the base64 encoding of exactly 32 " +
+                      "bytes, as `ciamd master-key` prints");
+  }
+  if (key->size() != 32) {
+    throw ConfigError(origin + " decodes to " + std::to_string(key->size()) +
+                      " bytes; the master key is exactly 32 (`ciamd master-key` prints one)");
   }
   return std::move(*key);
+}
+
+bool is_loopback_host(std::string_view host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+namespace {
+
+// The host of an http(s) URL ("http://[::1]:8080/x" -> "::1"), or "" when it has none.
+std::string_view url_host(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return {};
+  std::string_view rest = url.substr(scheme_end + 3);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  rest = rest.substr(rest.find('@') == std::string_view::npos ? 0 : rest.find('@') + 1);
+  if (rest.starts_with('[')) return rest.substr(1, rest.find(']') - 1);
+  return rest.substr(0, rest.find(':'));
+}
+
+}  // namespace
+
+std::vector<std::string> startup_warnings(const Config& cfg) {
+  std::vector<std::string> out;
+  const std::string& key_file = cfg.security.master_key_file;
+  struct stat st {};
+  if (cfg.security.master_key.empty() && !key_file.empty() && ::stat(key_file.c_str(), &st) == 0 &&
+      (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    out.push_back("the master key file " + key_file + " (" +
+                  describe_key(cfg, {"security", "master_key_file"}) + ") has mode " + mode +
+                  ": group or others may use it; `chmod 600 " + key_file +
+                  "` so that only ciamd's user can read it");
+  }
+  const std::string listen_host = parse_listen(cfg.server.listen).host;
+  if (is_loopback_host(listen_host)) return out;
+  if (is_loopback_host(url_host(cfg.tokens.issuer))) {
+    out.push_back(describe_key(cfg, {"tokens", "issuer"}) + " is " + cfg.tokens.issuer +
+                  ", a loopback address, while [server] listen is " + cfg.server.listen +
+                  ": id_tokens name an issuer the clients cannot reach; set issuer to the public "
+                  "https URL clients use");
+  }
+  if (cfg.server.development) {
+    std::string outbox;
+    if (cfg.notify.sms == "outbox" || cfg.notify.email == "outbox") {
+      outbox = " and verification codes go to the outbox file " + cfg.notify.outbox_file +
+               " instead of users";
+    }
+    out.push_back(describe_key(cfg, {"server", "development"}) +
+                  " is true while [server] listen is " + cfg.server.listen +
+                  ", not a loopback address: development mode allows the outbox senders" + outbox +
+                  "; turn it off in production");
+  }
+  return out;
 }
 
 Config load_config(const std::string& path) {

@@ -1,12 +1,15 @@
 // app/config: the server's configuration. A TOML file, then environment overrides: every key
 // `[section] key` can be set by `CIAMD_<SECTION>_<KEY>` (upper case), e.g. `[server] listen` by
 // CIAMD_SERVER_LISTEN. Unknown keys and malformed values are errors, so a typo cannot silently
-// fall back to a default. docs/configuration.md documents every key in config_keys().
+// fall back to a default. So are CIAMD_* variables that name no key (CIAMD_SERVR_LISTEN), except
+// the few the project's own tools set (kNotConfigVariables in config.cpp).
+// docs/configuration.md documents every key in config_keys().
 //
 //   Config cfg = load_config("/etc/ciamd/ciamd.toml");   // throws ConfigError
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -91,6 +94,9 @@ struct Config {
     std::string level = "info";
     std::string format = "text";  // "text" or "json" (one JSON object per line, app/logging)
   } log;
+  // Where each key that is not a default came from, "[section] key" -> "the environment variable
+  // CIAMD_..." or "the file PATH": messages about a value then say where to change it.
+  std::map<std::string, std::string, std::less<>> origins;
 };
 
 struct ConfigKey {
@@ -107,8 +113,22 @@ std::vector<ConfigKey> config_keys();
 // "CIAMD_SERVER_LISTEN" for {"server", "listen"}.
 std::string env_name(const ConfigKey& key);
 
-// The 32-byte master key, from master_key (base64) or master_key_file; throws ConfigError.
+// "[security] master_key_file (set by CIAMD_SECURITY_MASTER_KEY_FILE)", "... (set in FILE)", or
+// "[security] master_key_file (or CIAMD_SECURITY_MASTER_KEY_FILE)" for a default: the key, and
+// where the operator changes it.
+std::string describe_key(const Config& cfg, const ConfigKey& key);
+
+// The 32-byte master key, from master_key (base64) or master_key_file; throws ConfigError that
+// says what is wrong (a missing, unreadable or malformed file) and which setting names it.
 std::string master_key_bytes(const Config& cfg);
+
+// Settings that work but are unsafe in production, one actionable sentence each: a master key
+// file readable by group or others, a loopback issuer or development mode on a non-loopback
+// listener. `serve` logs them at warning level and starts anyway (a staging host may mean it).
+std::vector<std::string> startup_warnings(const Config& cfg);
+
+// True for 127.0.0.0/8, ::1 and localhost: an address only this machine reaches.
+bool is_loopback_host(std::string_view host);
 
 // "127.0.0.1:8080" / "[::1]:8080" -> host and port; throws ConfigError.
 struct ListenAddress {

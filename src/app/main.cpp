@@ -36,16 +36,19 @@ int main(int argc, char** argv) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return cli.exit(e);
+    // cli.exit prints the help or the usage error. CLI11's own codes (106, 109, ...) are its
+    // internals, not a contract: a wrong command line is a usage error, exit 2 like a wrong
+    // configuration. --help is a "ParseError" of code 0 and stays 0.
+    return cli.exit(e) == 0 ? ciamd::kExitOk : ciamd::kExitUsage;
   } catch (const ciamd::ConfigError& e) {
     std::cerr << "configuration error: " << e.what() << "\n";
-    return 2;
+    return ciamd::kExitConfig;
   } catch (const ciamd::StoreError& e) {
     std::cerr << "database error: " << e.what() << "\n";
-    return 3;
+    return ciamd::kExitDatabase;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
-    return 1;
+    return ciamd::kExitFailed;
   }
   return state.exit_code;
 }

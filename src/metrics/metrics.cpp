@@ -7,6 +7,8 @@
 #include <type_traits>
 #include <typeinfo>
 
+#include "metrics/process.hpp"
+
 namespace ciamd {
 namespace {
 
@@ -281,11 +283,15 @@ template class Family<Histogram>;
 
 // --- gauges ------------------------------------------------------------------------------------
 
+// Series read by callbacks at render time: gauges, and counters kept by someone else (the
+// kernel's CPU time of process_cpu_seconds_total), which differ only in their TYPE line.
 class MetricsRegistry::GaugeFamily final : public metrics_detail::FamilyBase {
  public:
-  using FamilyBase::FamilyBase;
+  GaugeFamily(std::string name, std::string help, std::vector<std::string> label_names,
+              std::string_view type)
+      : FamilyBase(std::move(name), std::move(help), std::move(label_names)), type_(type) {}
 
-  std::string_view type() const override { return "gauge"; }
+  std::string_view type() const override { return type_; }
 
   void set(std::vector<std::string> values, std::function<double()> read) {
     const std::lock_guard lock(mutex_);
@@ -309,6 +315,7 @@ class MetricsRegistry::GaugeFamily final : public metrics_detail::FamilyBase {
     }
   }
 
+  const std::string_view type_;  // "gauge" or "counter", a literal
   mutable std::mutex mutex_;
   std::map<std::vector<std::string>, std::shared_ptr<const std::function<double()>>> series_;
 };
@@ -324,7 +331,8 @@ metrics_detail::FamilyBase& MetricsRegistry::find_or_add(
   const auto it = families_.find(name);
   if (it == families_.end()) return *families_.emplace(name, std::move(fresh)).first->second;
   metrics_detail::FamilyBase& existing = *it->second;
-  if (typeid(existing) != typeid(*fresh) || existing.label_names() != fresh->label_names()) {
+  if (typeid(existing) != typeid(*fresh) || existing.type() != fresh->type() ||
+      existing.label_names() != fresh->label_names()) {
     throw std::invalid_argument("metric " + name + " is already registered differently");
   }
   return existing;
@@ -348,8 +356,9 @@ HistogramFamily& MetricsRegistry::histogram(const std::string& name, const std::
                                               std::vector<double>(bounds.begin(), bounds.end()))));
 }
 
-void MetricsRegistry::gauge(const std::string& name, const std::string& help, const Labels& labels,
-                            std::function<double()> read) {
+void MetricsRegistry::callback_series(const std::string& name, const std::string& help,
+                                      const Labels& labels, std::function<double()> read,
+                                      std::string_view type) {
   std::vector<std::string> label_names;
   std::vector<std::string> values;
   for (const auto& [label, value] : labels) {
@@ -358,8 +367,18 @@ void MetricsRegistry::gauge(const std::string& name, const std::string& help, co
   }
   check_names(name, label_names, /*histogram=*/false);
   auto& family = static_cast<GaugeFamily&>(
-      find_or_add(name, std::make_unique<GaugeFamily>(name, help, std::move(label_names))));
+      find_or_add(name, std::make_unique<GaugeFamily>(name, help, std::move(label_names), type)));
   family.set(std::move(values), std::move(read));
+}
+
+void MetricsRegistry::gauge(const std::string& name, const std::string& help, const Labels& labels,
+                            std::function<double()> read) {
+  callback_series(name, help, labels, std::move(read), "gauge");
+}
+
+void MetricsRegistry::counter_callback(const std::string& name, const std::string& help,
+                                       const Labels& labels, std::function<double()> read) {
+  callback_series(name, help, labels, std::move(read), "counter");
 }
 
 std::string MetricsRegistry::render_prometheus() const {
@@ -421,7 +440,9 @@ Metrics::Metrics()
       logins_(registry_.counter(
           "ciamd_logins_total",
           "Login attempts by provider and result (a login status or an error code).",
-          {"provider", "status"})) {}
+          {"provider", "status"})) {
+  register_process_metrics(registry_);
+}
 
 Histogram& Metrics::http_duration(std::string_view listener, std::string_view method,
                                   std::string_view route) {

@@ -14,7 +14,8 @@
 // and the hot path pays nothing for them. Callbacks must be cheap and must not block: they run on
 // the thread serving the scrape.
 //
-// `Metrics` below is the registry of ciamd's own metrics (docs/operations.md lists them).
+// `Metrics` below is the registry of ciamd's own metrics and the standard process_* ones
+// (metrics/process.hpp); docs/operations.md lists them.
 #pragma once
 
 #include <array>
@@ -165,6 +166,10 @@ class MetricsRegistry {
   // `read` must outlive every later render_prometheus() call and must not block.
   void gauge(const std::string& name, const std::string& help, const Labels& labels,
              std::function<double()> read);
+  // The same for a counter something else keeps (the kernel's CPU time): read at render time,
+  // and it must never decrease.
+  void counter_callback(const std::string& name, const std::string& help, const Labels& labels,
+                        std::function<double()> read);
 
   // Every family, sorted by name; series sorted by label values.
   std::string render_prometheus() const;
@@ -172,6 +177,8 @@ class MetricsRegistry {
 
  private:
   class GaugeFamily;
+  void callback_series(const std::string& name, const std::string& help, const Labels& labels,
+                       std::function<double()> read, std::string_view type);
   metrics_detail::FamilyBase& find_or_add(const std::string& name,
                                           std::unique_ptr<metrics_detail::FamilyBase> fresh);
 

@@ -9,6 +9,7 @@
 //   q.limit = 50;
 //   std::vector<AuditEvent> page = audit.query_audit_events(q);  // oldest first
 //   q.after_id = page.back().id;                                 // the next page
+//   q.order = AuditOrder::kNewestFirst;  // from the newest; after_id then pages towards older
 //
 // The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
@@ -21,6 +22,8 @@
 
 namespace ciamd {
 
+enum class AuditOrder { kOldestFirst, kNewestFirst };
+
 // A filter of the audit trail; empty strings and zero times match everything.
 struct AuditQuery {
   std::string user_id;
@@ -29,7 +32,10 @@ struct AuditQuery {
   std::string outcome;
   UnixSeconds from = 0;  // at >= from
   UnixSeconds to = 0;    // at < to
+  // The cursor: the id of the last event of the previous page, in `order`. Oldest first, the
+  // page holds ids > after_id; newest first, ids < after_id. 0: from the start of that order.
   std::int64_t after_id = 0;
+  AuditOrder order = AuditOrder::kOldestFirst;
   int limit = 100;
 };
 
@@ -40,7 +46,8 @@ class AuditStore {
   virtual void append_audit_event(const AuditEvent& event) = 0;
   // The newest `limit` events, newest first.
   virtual std::vector<AuditEvent> recent_audit_events(int limit) = 0;
-  // Events matching every set filter with id > after_id, oldest first, at most `limit`.
+  // Events matching every set filter that come after `after_id` in `order` (see AuditQuery), in
+  // that order, at most `limit`.
   virtual std::vector<AuditEvent> query_audit_events(const AuditQuery& query) = 0;
 };
 

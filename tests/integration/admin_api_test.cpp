@@ -240,6 +240,38 @@ TEST_F(AdminApi, AuditTrailFiltersPagesExportsAndRecordsAdminCalls) {
   EXPECT_EQ(lines.header("content-type").value_or(""), "application/x-ndjson");
   EXPECT_EQ(std::count(lines.body.begin(), lines.body.end(), '\n'), 5);
 
+  // Newest first: the same five logins in reverse, paged with the cursor the same way.
+  const std::string newest = "/admin/v1/audit-events?client_id=" + client + "&event=login";
+  const HttpResult all_asc = call("GET", newest + "&limit=10");
+  std::vector<std::int64_t> ascending;
+  const boost::json::object asc_page = object_of(all_asc);
+  for (const auto& item : asc_page.at("items").as_array()) {
+    ascending.push_back(item.as_object().at("id").as_int64());
+  }
+  ASSERT_EQ(ascending.size(), 5U) << all_asc.body;
+  const HttpResult desc_first = call("GET", newest + "&order=desc&limit=3");
+  ASSERT_EQ(desc_first.status, 200) << desc_first.describe();
+  const boost::json::object desc_page = object_of(desc_first);
+  ASSERT_TRUE(desc_page.at("next").is_int64()) << desc_first.body;
+  const HttpResult desc_rest =
+      call("GET",
+           newest + "&order=desc&limit=3&after=" + std::to_string(desc_page.at("next").as_int64()));
+  EXPECT_TRUE(object_of(desc_rest).at("next").is_null()) << desc_rest.body;
+  std::vector<std::int64_t> descending;
+  for (const HttpResult* r : {&desc_first, &desc_rest}) {
+    const boost::json::object page_of_r = object_of(*r);
+    for (const auto& item : page_of_r.at("items").as_array()) {
+      descending.push_back(item.as_object().at("id").as_int64());
+    }
+  }
+  EXPECT_EQ(descending, std::vector<std::int64_t>(ascending.rbegin(), ascending.rend()));
+  const HttpResult desc_lines = call("GET", "/admin/v1/audit-events/export?client_id=" + client +
+                                                "&event=login&order=desc&limit=2");
+  ASSERT_EQ(desc_lines.status, 200);
+  EXPECT_EQ(desc_lines.header("x-next-cursor").value_or(""), std::to_string(ascending[3]));
+  EXPECT_EQ(desc_lines.body.find("\"id\":" + std::to_string(ascending[4])), 1U) << desc_lines.body;
+  EXPECT_TRUE(is_admin_error(call("GET", newest + "&order=newest"), 400, "IDAAS.ADMIN.PARAM.0001"));
+
   // The admin calls above are in the trail too, with the token's name and the call.
   EXPECT_TRUE(eventually(
       [&] {

@@ -1,6 +1,9 @@
 // The admin CLI against the same database the running server uses: app create/list/show/update/
 // disable/assign, user list/show/disable/enable, migrate, and refusals that change nothing.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
 
 #include "integration/support/json.hpp"
 #include "integration/support/suite.hpp"
@@ -247,6 +250,144 @@ TEST_F(Cli, MissingConfigFileIsAnError) {
       {CIAMD_BIN, "app", "list", "--config", (env().dir() / "nope.toml").string()}, env().dir());
   EXPECT_NE(r.exit_code, 0);
   EXPECT_FALSE(r.err.empty());
+}
+
+// --- operator messages: each misconfigures, runs the binary and reads what it says --------------
+
+// A configuration of its own, beside the suite's: SQLite in `dir`, the master key in a file.
+struct OwnConfig {
+  std::filesystem::path dir;
+  std::filesystem::path config;
+  std::filesystem::path key_file;
+};
+
+OwnConfig own_config(const std::filesystem::path& base, const std::string& extra_toml = "") {
+  OwnConfig c;
+  c.dir = base / unique_name("own");
+  std::filesystem::create_directories(c.dir);
+  c.key_file = c.dir / "master.key";
+  // A valid key: base64 of 32 bytes of 'k'.
+  write_file(c.key_file, "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=\n");
+  ::chmod(c.key_file.c_str(), 0600);
+  c.config = c.dir / "ciamd.toml";
+  write_file(c.config, "[database]\nurl = \"sqlite://" + (c.dir / "ciamd.db").string() +
+                           "\"\n[security]\nmaster_key_file = \"" + c.key_file.string() + "\"\n" +
+                           extra_toml);
+  return c;
+}
+
+RunResult run_ciamd(const OwnConfig& c, std::vector<std::string> args, const EnvVars& vars = {}) {
+  args.insert(args.begin(), CIAMD_BIN);
+  args.push_back("--config");
+  args.push_back(c.config.string());
+  return run_to_completion(args, c.dir, std::chrono::seconds(60), vars);
+}
+
+bool has(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST_F(Cli, UsageErrorsExitTwoAndHelpExitsZero) {
+  const OwnConfig c = own_config(env().dir());
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"app", "create", "--no-such-option"},
+                                             {"app", "show"},
+                                             {"no-such-command"},
+                                             {"app", "update", "x", "--id-token-ttl", "soon"}}) {
+    const RunResult r = run_ciamd(c, args);
+    EXPECT_EQ(r.exit_code, 2) << describe(args) << "\n" << r.err;
+    EXPECT_FALSE(r.err.empty()) << describe(args);
+  }
+  const RunResult help = run_ciamd(c, {"app", "update", "--help"});
+  EXPECT_EQ(help.exit_code, 0) << help.err;
+  // An update changes only the options given: no default may suggest otherwise.
+  EXPECT_FALSE(has(help.out, "default")) << help.out;
+  EXPECT_TRUE(has(help.out, "only the options given change")) << help.out;
+  const RunResult create_help = run_ciamd(c, {"app", "create", "--help"});
+  EXPECT_EQ(create_help.exit_code, 0);
+  EXPECT_TRUE(has(create_help.out, "(default: register)")) << create_help.out;
+  EXPECT_TRUE(has(create_help.out, "(default: 300)")) << create_help.out;
+}
+
+TEST_F(Cli, SqliteFileInAMissingDirectoryIsNamed) {
+  const OwnConfig c = own_config(env().dir());
+  const std::string path = (c.dir / "no-such-dir" / "ciamd.db").string();
+  const RunResult r = run_ciamd(c, {"migrate"}, {{"CIAMD_DATABASE_URL", "sqlite://" + path}});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_TRUE(has(r.err, "database error: sqlite: cannot open the database file " + path)) << r.err;
+  EXPECT_TRUE(has(r.err, "the directory " + (c.dir / "no-such-dir").string() + " does not exist"))
+      << r.err;
+}
+
+TEST_F(Cli, PostgresqlFailuresNeverShowThePassword) {
+  const OwnConfig c = own_config(env().dir());
+  // Port 1: nothing listens, the connection is refused at once.
+  const RunResult r = run_ciamd(
+      c, {"migrate"}, {{"CIAMD_DATABASE_URL", "postgresql://ciamd:pw-s3cret@127.0.0.1:1/ciamd"}});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_TRUE(has(r.err, "postgres: cannot connect")) << r.err;
+  EXPECT_FALSE(has(r.err, "pw-s3cret")) << r.err;
+}
+
+TEST_F(Cli, MasterKeyFileProblemsSayWhyAndWhereTheFileIsNamed) {
+  const OwnConfig c = own_config(env().dir());
+  const std::string missing = (c.dir / "missing.key").string();
+  RunResult r = run_ciamd(c, {"migrate"}, {{"CIAMD_SECURITY_MASTER_KEY_FILE", missing}});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(has(r.err, "configuration error: the master key file " + missing +
+                             ", named by [security] master_key_file (set by "
+                             "CIAMD_SECURITY_MASTER_KEY_FILE), does not exist"))
+      << r.err;
+  write_file(c.key_file, "c2hvcnQ=\n");  // "short"
+  r = run_ciamd(c, {"migrate"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(has(r.err, "(set in " + c.config.string() + ")")) << r.err;
+  EXPECT_TRUE(has(r.err, "decodes to 5 bytes; the master key is exactly 32")) << r.err;
+}
+
+TEST_F(Cli, MisspeltEnvironmentVariablesAreRefused) {
+  const OwnConfig c = own_config(env().dir());
+  const RunResult r = run_ciamd(c, {"migrate"}, {{"CIAMD_SERVR_LISTEN", "0.0.0.0:8080"}});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(has(r.err,
+                  "environment variable CIAMD_SERVR_LISTEN names no configuration key "
+                  "(did you mean CIAMD_SERVER_LISTEN?)"))
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(c.dir / "ciamd.db")) << "nothing may be done";
+}
+
+TEST_F(Cli, ServeWarnsAboutUnsafeSettingsAndStartsAnyway) {
+  const OwnConfig c = own_config(env().dir(),
+                                 "[server]\nlisten = \"0.0.0.0:0\"\ndevelopment = true\n"
+                                 "[admin]\nlisten = \"\"\n");
+  ::chmod(c.key_file.c_str(), 0644);
+  Process server({CIAMD_BIN, "serve", "--config", c.config.string(), "--ready-file",
+                  (c.dir / "ready.json").string()},
+                 c.dir, "serve");
+  (void)wait_for_ready_file(c.dir / "ready.json", server, std::chrono::seconds(30));
+  EXPECT_EQ(server.stop(), 0);
+  const std::string log = read_file(server.stdout_path()) + read_file(server.stderr_path());
+  EXPECT_TRUE(has(log, "the master key file " + c.key_file.string())) << log;
+  EXPECT_TRUE(has(log, "has mode 0644")) << log;
+  EXPECT_TRUE(has(log,
+                  "[tokens] issuer (or CIAMD_TOKENS_ISSUER) is http://127.0.0.1:8080, a "
+                  "loopback address, while [server] listen is 0.0.0.0:0"))
+      << log;
+  EXPECT_TRUE(has(log, "(set in " + c.config.string() +
+                           ") is true while [server] listen is "
+                           "0.0.0.0:0"))
+      << log;
+}
+
+TEST_F(Cli, TokenDecodeShowsTheApiClaimAsTheTokenCarriesItThenDecoded) {
+  const std::string client = env().create_app({.unbound = "auto_create"});
+  const HttpResult login = env().login_wechat(client, env().fresh_code());
+  ASSERT_TRUE(is_success(login));
+  const RunResult r = env().cli({"token", "decode", id_token_of(login)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "\"api\":\"{\\\"")) << "api must stay a JSON string:\n" << r.out;
+  EXPECT_TRUE(has(r.out, "\napi (decoded): {\"")) << r.out;
+  EXPECT_TRUE(has(r.out, "signature: valid")) << r.out;
 }
 
 }  // namespace

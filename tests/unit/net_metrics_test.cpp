@@ -1,6 +1,9 @@
 // metrics/metrics: the registry, its Prometheus text, and the router's request metrics.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -8,6 +11,7 @@
 #include <vector>
 
 #include "metrics/metrics.hpp"
+#include "metrics/process.hpp"
 #include "net/router.hpp"
 #include "unit/net_test_support.hpp"
 
@@ -193,6 +197,45 @@ TEST(Metrics, UninstrumentedRouterRecordsNothing) {
   EXPECT_EQ(metrics.render_prometheus().find("route="), std::string::npos);
 }
 
+TEST(ProcessMetrics, ReadFromAProcTreeAsProc5LaysItOut) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(::testing::TempDir()) / "ciamd-fake-proc";
+  fs::remove_all(root);
+  fs::create_directories(root / "self" / "fd");
+  for (const char* fd : {"0", "1", "2", "7"}) std::ofstream(root / "self" / "fd" / fd);
+  // A command name with a space and a ')' in it; utime 250, stime 50 ticks, starttime 1000
+  // ticks after boot, rss 300 pages.
+  std::ofstream(root / "self" / "stat")
+      << "4242 (ci amd) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 9 0 1000 "
+         "123456789 300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
+  std::ofstream(root / "stat") << "cpu  1 2 3 4\nbtime 1700000000\nprocesses 10\n";
+  const std::optional<ProcessStats> s = read_process_stats(root.string());
+  ASSERT_TRUE(s.has_value());
+  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  EXPECT_DOUBLE_EQ(s->cpu_seconds, 300 / ticks);
+  EXPECT_DOUBLE_EQ(s->resident_bytes, 300.0 * static_cast<double>(::sysconf(_SC_PAGESIZE)));
+  EXPECT_DOUBLE_EQ(s->open_fds, 4);
+  EXPECT_DOUBLE_EQ(s->start_time_seconds, 1700000000 + 1000 / ticks);
+  EXPECT_FALSE(read_process_stats((root / "nowhere").string()).has_value());
+  fs::remove_all(root);
+}
+
+TEST(ProcessMetrics, EveryMetricsRegistryOfCiamdExportsThem) {
+  const std::string text = Metrics().render_prometheus();
+  EXPECT_NE(text.find("# TYPE process_cpu_seconds_total counter\n"), std::string::npos) << text;
+  for (const char* gauge :
+       {"process_resident_memory_bytes", "process_open_fds", "process_start_time_seconds"}) {
+    EXPECT_NE(text.find("# TYPE " + std::string(gauge) + " gauge\n"), std::string::npos) << gauge;
+  }
+  // This process: started in the past, holding some memory and descriptors.
+  const std::optional<ProcessStats> s = read_process_stats();
+  ASSERT_TRUE(s.has_value());
+  EXPECT_GT(s->resident_bytes, 1 << 20);
+  EXPECT_GE(s->open_fds, 3);
+  EXPECT_GT(s->start_time_seconds, 1.6e9);
+  EXPECT_LE(s->start_time_seconds, static_cast<double>(std::time(nullptr)) + 1);
+}
+
 TEST(Metrics, OperationsMdListsEveryMetric) {
   std::ifstream in(std::string(CIAMD_SOURCE_DIR) + "/docs/operations.md");
   std::stringstream doc;
@@ -202,6 +245,7 @@ TEST(Metrics, OperationsMdListsEveryMetric) {
   // Gauges exist once watched; watch them all so the list is complete.
   metrics.watch_open_connections("public", [] { return 0.0; });
   metrics.watch_blocking_pool_threads([] { return 0.0; });
+  metrics.watch_blocking_pool_use([] { return 0.0; }, [] { return 0.0; });
   metrics.watch_signing_keys([] { return 0.0; });
   for (const std::string& name : metrics.registry().names()) {
     EXPECT_NE(doc.str().find("| `" + name + "` |"), std::string::npos)

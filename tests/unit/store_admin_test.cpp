@@ -240,6 +240,55 @@ TEST_F(StoreAdminTest, QueryFiltersAndPagesByCursor) {
   EXPECT_EQ(second.back().request_id, "req-24");
 }
 
+TEST_F(StoreAdminTest, NewestFirstPagesBackwardsByCursor) {
+  for (int i = 0; i < 25; ++i) {
+    AuditEvent event;
+    event.at = 1000 + i;
+    event.request_id = "req-" + std::to_string(i);
+    event.event = "login";
+    event.user_id = i % 2 == 0 ? "1001" : "1002";
+    store_->append_audit_event(event);
+  }
+  // Pages of 10, newest first: 24..15, 14..5, 4..0, then none.
+  AuditQuery page;
+  page.order = AuditOrder::kNewestFirst;
+  page.limit = 10;
+  std::vector<std::string> seen;
+  std::vector<std::size_t> sizes;
+  for (;;) {
+    const auto events = store_->query_audit_events(page);
+    sizes.push_back(events.size());
+    if (events.empty()) break;
+    for (const AuditEvent& e : events) {
+      if (page.after_id != 0) {
+        EXPECT_LT(e.id, page.after_id);
+      }
+      seen.push_back(e.request_id);
+    }
+    page.after_id = events.back().id;
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{10, 10, 5, 0}));
+  ASSERT_EQ(seen.size(), 25U);
+  for (int i = 0; i < 25; ++i)
+    EXPECT_EQ(seen[static_cast<std::size_t>(i)], "req-" + std::to_string(24 - i));
+
+  // With a filter: user 1002 is every odd i, newest first 23, 21, 19, then 17 ... 1.
+  AuditQuery q;
+  q.order = AuditOrder::kNewestFirst;
+  q.user_id = "1002";
+  q.limit = 3;
+  const auto first = store_->query_audit_events(q);
+  ASSERT_EQ(first.size(), 3U);
+  EXPECT_EQ(first.front().request_id, "req-23");
+  EXPECT_EQ(first.back().request_id, "req-19");
+  q.after_id = first.back().id;
+  q.limit = 100;
+  const auto rest = store_->query_audit_events(q);
+  ASSERT_EQ(rest.size(), 9U);
+  EXPECT_EQ(rest.front().request_id, "req-17");
+  EXPECT_EQ(rest.back().request_id, "req-1");
+}
+
 TEST_F(StoreAdminTest, QueryWithoutAPositiveLimitReturnsNothing) {
   AuditEvent event;
   event.event = "login";

@@ -39,6 +39,13 @@ Result<AuditQuery> query_from(const HttpRequest& http, int default_limit, int ma
     if (!n) return n.error();
     *field = n.value();
   }
+  // order=desc: newest first, and `after` then pages towards older events.
+  const std::string order = query_param(http, "order");
+  if (order == "desc") {
+    q.order = AuditOrder::kNewestFirst;
+  } else if (!order.empty() && order != "asc") {
+    return bad_argument("order must be asc (oldest first, the default) or desc (newest first)");
+  }
   Result<std::int64_t> limit = number_param(http, "limit", default_limit);
   if (!limit) return limit.error();
   if (limit.value() < 1 || limit.value() > max_limit) {

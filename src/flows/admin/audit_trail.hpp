@@ -1,6 +1,6 @@
-// flows/admin/audit_trail: the audit trail as operators read it: filtered pages, oldest first,
-// with the cursor of the next page. Synchronous: callers on a network thread go through the
-// BlockingPool. Recording is flows/audit.hpp.
+// flows/admin/audit_trail: the audit trail as operators read it: filtered pages, oldest first or
+// newest first (query.order), with the cursor of the next page in the same order. Synchronous:
+// callers on a network thread go through the BlockingPool. Recording is flows/audit.hpp.
 //
 //   const AuditTrail trail(store);  // the AuditStore role
 //   AuditQuery q;
@@ -22,7 +22,7 @@ namespace ciamd {
 
 struct AuditPage {
   std::vector<AuditEvent> events;
-  std::int64_t next = 0;  // the after_id of the next page; 0 on the last
+  std::int64_t next = 0;  // the after_id of the next page (same query and order); 0 on the last
 };
 
 class AuditTrail {

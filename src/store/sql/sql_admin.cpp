@@ -1,5 +1,7 @@
 // The SqlStore methods behind the admin API: audit queries, admin tokens, and the operator's
 // user, identity and assignment edits.
+#include <cstdint>
+#include <limits>
 #include <utility>
 
 #include "store/sql/rows.hpp"
@@ -54,10 +56,12 @@ int execute(Connection& conn, const std::string& sql, const Args&... args) {
 
 // The WHERE clause of an audit query: only the filters that are set, so that SQLite can use
 // audit_events_user_idx or audit_events_client_idx (a "(?n = '' OR user_id = ?n)" form would hide
-// the column from the planner). Parameters: ?1 after_id, then one per filter in this order, then
-// the limit. At most 2^6 distinct texts, each prepared once per connection.
+// the column from the planner). Parameters: ?1 the cursor, then one per filter in this order, then
+// the limit. Newest first walks the primary key backwards (both databases read the index in
+// either direction). At most 2^7 distinct texts, each prepared once per connection.
 std::string audit_query_sql(const AuditQuery& query) {
-  std::string where = "WHERE id > ?1";
+  const bool newest_first = query.order == AuditOrder::kNewestFirst;
+  std::string where = newest_first ? "WHERE id < ?1" : "WHERE id > ?1";
   int index = 1;
   const auto add = [&](bool set, std::string_view condition) {
     if (!set) return;
@@ -71,7 +75,8 @@ std::string audit_query_sql(const AuditQuery& query) {
   add(!query.outcome.empty(), "outcome =");
   add(query.from != 0, "at >=");
   add(query.to != 0, "at <");
-  return sql::audit_select_sql(where + " ORDER BY id LIMIT ?" + std::to_string(index + 1));
+  return sql::audit_select_sql(where + (newest_first ? " ORDER BY id DESC" : " ORDER BY id") +
+                               " LIMIT ?" + std::to_string(index + 1));
 }
 
 }  // namespace
@@ -85,7 +90,9 @@ std::vector<AuditEvent> SqlStore::query_audit_events(const AuditQuery& query) {
   auto stmt = conn->prepare(audit_query_sql(query));
   // Bound in the order audit_query_sql numbers them.
   int index = 0;
-  stmt.bind(++index, query.after_id);
+  // Newest first from the start: below every id there is.
+  const bool from_newest = query.order == AuditOrder::kNewestFirst && query.after_id == 0;
+  stmt.bind(++index, from_newest ? std::numeric_limits<std::int64_t>::max() : query.after_id);
   if (!query.user_id.empty()) stmt.bind(++index, query.user_id);
   if (!query.client_id.empty()) stmt.bind(++index, query.client_id);
   if (!query.event.empty()) stmt.bind(++index, query.event);

@@ -3,7 +3,9 @@
 
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <unordered_map>
@@ -27,6 +29,30 @@ using StmtPtr = std::unique_ptr<sqlite3_stmt, FinalizeStmt>;
   const char* message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   throw StoreError("sqlite: " + std::string(message) + " (" + sqlite3_errstr(rc) + ", " +
                    std::string(what) + ")");
+}
+
+// Why `path` cannot be opened, in the operator's terms: SQLite's own message ("unable to open
+// database file") names neither the file nor the reason, and the usual cause is a directory that
+// does not exist or that ciamd's user may not write.
+[[noreturn]] void throw_open_error(sqlite3* db, int rc, const std::string& path) {
+  namespace fs = std::filesystem;
+  const char* message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  std::string text = "sqlite: cannot open the database file " + path + ": " + message;
+  std::error_code ec;
+  const fs::path file(path);
+  const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  const fs::file_status status = fs::status(dir, ec);
+  if (!fs::exists(status)) {
+    text += " (the directory " + dir.string() + " does not exist: create it, owned by ciamd's " +
+            "user, or change [database] url)";
+  } else if (!fs::is_directory(status)) {
+    text += " (" + dir.string() + " is not a directory)";
+  } else if (::access(dir.c_str(), W_OK | X_OK) != 0 && !fs::exists(file, ec)) {
+    text += " (ciamd's user may not create files in " + dir.string() + ")";
+  } else if (fs::exists(file, ec) && ::access(path.c_str(), R_OK | W_OK) != 0) {
+    text += " (ciamd's user may not read and write it)";
+  }
+  throw StoreError(text);
 }
 
 int checked_size(std::string_view value) {
@@ -111,7 +137,7 @@ class SqliteConnection final : public sql::Connection {
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
     db_.reset(raw);  // sqlite3_open_v2 may allocate a handle even when it fails
-    if (rc != SQLITE_OK) throw_error(db_.get(), rc, "opening the database");
+    if (rc != SQLITE_OK) throw_open_error(db_.get(), rc, path);
     sqlite3_extended_result_codes(db_.get(), 1);
     const int busy = sqlite3_busy_timeout(db_.get(), 5000);
     if (busy != SQLITE_OK) throw_error(db_.get(), busy, "setting busy_timeout");
