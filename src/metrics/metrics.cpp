@@ -7,6 +7,8 @@
 #include <type_traits>
 #include <typeinfo>
 
+#include "version/version.hpp"
+
 namespace ciamd {
 namespace {
 
@@ -421,7 +423,17 @@ Metrics::Metrics()
       logins_(registry_.counter(
           "ciamd_logins_total",
           "Login attempts by provider and result (a login status or an error code).",
-          {"provider", "status"})) {}
+          {"provider", "status"})) {
+  // The info-metric idiom: a constant 1 whose labels say what runs, so a dashboard can join any
+  // series on it and see a rollout progress node by node.
+  const BuildInfo build = build_info();
+  registry_.gauge("ciamd_build_info",
+                  "Always 1; the labels name the running build (version, git commit, build type).",
+                  {{"version", std::string(build.version)},
+                   {"commit", std::string(build.commit)},
+                   {"build_type", std::string(build.build_type)}},
+                  [] { return 1.0; });
+}
 
 Histogram& Metrics::http_duration(std::string_view listener, std::string_view method,
                                   std::string_view route) {
