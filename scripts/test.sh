@@ -43,3 +43,12 @@ release_dir=${CIAMD_TEST_RELEASE_BUILD_DIR:-build-release-all}
 cmake -S . -B "$release_dir" -DCMAKE_BUILD_TYPE=Release -DCIAMD_BUILD_TESTS=ON -DCIAMD_WERROR=ON \
   >/dev/null
 cmake --build "$release_dir" -j"$(nproc)"
+
+# The Debian package, built from the Release tree above (nothing is compiled again),
+# installed on this machine, run as its systemd unit would run it, and purged
+# (scripts/test-package.sh; it leaves the machine as it was, and refuses to run where ciamd is
+# installed for real). Bounded: a hung step cannot hold the test command forever.
+# CIAMD_TEST_PACKAGE=0 skips it, say on a machine where the test may not install packages.
+if [ "${CIAMD_TEST_PACKAGE:-1}" != 0 ]; then
+  CIAMD_PACKAGE_BUILD_DIR="$release_dir" timeout --kill-after=30 600 bash scripts/test-package.sh
+fi
