@@ -109,7 +109,11 @@ IFS=: read -r _ _ uid _ _ home shell < <(getent passwd ciamd) || fail "no ciamd 
   fail "/var/lib/ciamd: $(stat -c '%U:%G %a' /var/lib/ciamd)"
 # Installed, not enabled, not started: nothing runs before the operator has configured it.
 [ ! -e /etc/systemd/system/multi-user.target.wants/ciamd.service ] || fail "the unit is enabled"
-if pgrep -u ciamd >/dev/null; then fail "something runs as ciamd after the install"; fi
+for proc in /proc/[0-9]*; do
+  if [ "$(stat -c %U "$proc" 2>/dev/null)" = ciamd ]; then
+    fail "something runs as ciamd after the install"
+  fi
+done
 systemd-analyze verify "$unit" >"$work/verify.log" 2>&1 || fail "systemd-analyze verify: $(cat "$work/verify.log")"
 for directive in "User=ciamd" "ProtectSystem=strict" "ProtectHome=yes" "PrivateTmp=yes" \
     "NoNewPrivileges=yes" "StateDirectory=ciamd" "ConfigurationDirectory=ciamd" \
