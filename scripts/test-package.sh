@@ -160,11 +160,12 @@ as_unit() {
       --inh-caps=-all --bounding-set=-all -- "$@"' _ "$workdir" "$@"
 }
 
-step "starting the server"
 if systemd_running; then
+  step "starting the server with systemctl"
   $SUDO systemctl start ciamd.service
   server_log() { $SUDO journalctl -u ciamd.service -o cat --no-pager; }
 else
+  step "starting the server as the unit would (systemd is not PID 1 here): its ExecStart as ciamd"
   read -r -a exec_start < <(sed -n 's/^ExecStart=//p' "$unit")
   as_unit "${exec_start[@]}" >"$work/ciamd.log" 2>&1 &
   server_pid=$!
