@@ -31,7 +31,8 @@ cmake --build "$build_dir" -j"$(nproc)"
 pg_cluster_dir="$(cd "$build_dir" && pwd)/pg-cluster"
 pg_cluster="$PWD/scripts/pg-cluster.sh"
 trap '"$pg_cluster" stop "$pg_cluster_dir" || true' EXIT
-(cd "$build_dir" && ctest --output-on-failure --no-tests=error -j"$(nproc)")
+ctest_log="$(cd "$build_dir" && pwd)/ctest.log"
+(cd "$build_dir" && ctest --output-on-failure --no-tests=error -j"$(nproc)") | tee "$ctest_log"
 
 # Every target, the tests included, compiled once more in Release: the optimizer sees through
 # inlined code and finds warnings a Debug build never shows, and a user who builds Release must not
@@ -52,3 +53,11 @@ cmake --build "$release_dir" -j"$(nproc)"
 if [ "${CIAMD_TEST_PACKAGE:-1}" != 0 ]; then
   CIAMD_PACKAGE_BUILD_DIR="$release_dir" timeout --kill-after=30 600 bash scripts/test-package.sh
 fi
+
+# The last line counts the tests as one line, after the steps that print more once ctest is done.
+# ctest's own summary gives the total and the failures; the tests it skipped (the PostgreSQL-only
+# suites' SQLite variants) are listed one a line as "(Skipped)".
+total=$(grep -oE 'tests failed out of [0-9]+' "$ctest_log" | grep -oE '[0-9]+$')
+failed=$(grep -oE '[0-9]+ tests failed out of' "$ctest_log" | grep -oE '^[0-9]+')
+skipped=$(grep -cE '\(Skipped\)$' "$ctest_log" || true)
+echo "ctest: $((total - failed - skipped)) passed, ${failed} failed, ${skipped} skipped"

@@ -9,8 +9,8 @@
 namespace ciamd {
 namespace {
 
-// The headers ciamd reads as a single value (API.md's common headers, the session token, the
-// bearer token of the admin API and of post-login calls, and the body's media type). RFC 9110
+// The headers ciamd reads as a single value (the common headers of docs/api.md, the session token,
+// the bearer token of the admin API and of post-login calls, and the body's media type). RFC 9110
 // 5.3: none of them is a list, so a sender may not repeat them.
 constexpr std::array<std::string_view, 10> kSingular{
     "X-operating-sys-version",

@@ -7,6 +7,8 @@
 //   Result<FlowState> flow = co_await guard.load(sdk.state_token, sdk.client_id,
 //                                                {FlowKind::kSocialBind});
 //   if (!flow) co_return flow.error();
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <initializer_list>

@@ -13,6 +13,8 @@
 //
 // The bound is not a tuning knob: one lost race is what real traffic produces, and a second loss
 // in a row means something else is wrong, which COM.0002 reports.
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <string>

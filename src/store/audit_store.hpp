@@ -9,6 +9,8 @@
 //   q.limit = 50;
 //   std::vector<AuditEvent> page = audit.query_audit_events(q);  // oldest first
 //   q.after_id = page.back().id;                                 // the next page
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <cstdint>

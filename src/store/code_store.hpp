@@ -7,6 +7,8 @@
 //   codes.record_send("target:+8615907132852", now);
 //   auto live = codes.find_live_code(flow_id, "BIND_SMS", "+8615907132852", now);
 //   if (live && !matches(*live, typed)) codes.record_failed_attempt(live->id, 5);
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <optional>

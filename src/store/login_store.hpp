@@ -14,6 +14,8 @@
 //     case CommitResult::kOk: ...              // all of it is written
 //     case CommitResult::kIdentityTaken: ...   // none of it: another request linked it first
 //   }
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <optional>

@@ -7,6 +7,8 @@
 //   maintenance.migrate();  // every node at start, under a lock: each version runs once
 //   PurgeRequest p{now, now - 86400, 1000};
 //   while (maintenance.purge_expired(p).more(p.batch)) {}
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include "core/model.hpp"

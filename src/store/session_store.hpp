@@ -7,6 +7,8 @@
 //
 //   SessionRefresh r{session.id, presented_hash, next_hash, now + ttl, now};
 //   if (!sessions.refresh_session(r)) { /* changed meanwhile: revoked, expired or refreshed */ }
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <optional>

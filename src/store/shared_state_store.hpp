@@ -9,6 +9,8 @@
 //     ...  // only this holder sends to that target now
 //     shared.release_lease("send/+8615907132852", request_id);
 //   }
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <optional>

@@ -7,6 +7,8 @@
 //
 //   std::vector<User> page = users.find_users("", /*after_id=*/"", 50);  // everyone, by id
 //   std::vector<User> next = users.find_users("", page.back().id, 50);
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <string_view>

@@ -5,6 +5,8 @@
 //                          UserAdmin(store, store), SessionAdmin(store, store),
 //                          AuditTrail(store), KeyRotation(store, store, sealer)};
 //   Result<Application> app = admin.applications.get("demo-app");
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include "flows/admin/admin_tokens.hpp"

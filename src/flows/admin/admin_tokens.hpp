@@ -7,6 +7,8 @@
 //   Result<IssuedAdminToken> t = tokens.issue("deploy-bot", /*expires_in=*/0, now);
 //   std::cout << t->token;  // the only time it is seen
 //   std::optional<AdminToken> who = tokens.authenticate(bearer, now);  // null: refused
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <cstdint>

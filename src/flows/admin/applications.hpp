@@ -5,6 +5,8 @@
 //   AppChanges c; c.name = "Demo"; c.unbound = "auto_create";
 //   Result<Application> app = create_application(store, c, now);
 //   if (!app) print(app.error().detail);
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <cstdint>

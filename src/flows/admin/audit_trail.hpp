@@ -8,6 +8,8 @@
 //   q.limit = 100;
 //   AuditPage page = trail.page(q);
 //   while (page.next != 0) { q.after_id = page.next; page = trail.page(q); }
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <cstdint>

@@ -4,6 +4,8 @@
 //
 //   Page<User> p = users.search("", "", 100);
 //   while (p.next) p = users.search("", *p.next, 100);
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <optional>

@@ -4,6 +4,8 @@
 //
 //   const TenantAdmin tenants(store);  // the TenantStore role
 //   Result<Tenant> t = tenants.create("acme", "ACME Inc.", now);
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <string>

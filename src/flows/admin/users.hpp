@@ -4,6 +4,8 @@
 //
 //   UserChanges c; c.name = "Alice"; c.mobile = "+86 159 0713 2852";
 //   Result<User> u = create_user(store, c, now);      // ADMIN.PARAM.0001 / RESOURCE.0409
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <optional>

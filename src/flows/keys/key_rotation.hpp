@@ -8,6 +8,8 @@
 //   const KeyRotation keys(store, store, sealer);  // the SigningKeyStore, ApplicationStore roles
 //   Result<std::vector<RotatedKey>> done = keys.rotate("all", 600, 30, now);
 //   for (const KeyWithStatus& k : keys.list(now)) ...
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <cstdint>

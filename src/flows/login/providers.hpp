@@ -5,6 +5,8 @@
 //
 //   const Providers providers{wechat, wechat_mini, weibo};  // built once by app/
 //   if (Status ok = check_miniprogram_code(app, code); !ok) co_return ok.error();
+//
+// The example above is compiled and run in tests/unit/contracts_test.cpp.
 #pragma once
 
 #include <cstddef>
