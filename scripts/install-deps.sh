@@ -12,6 +12,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev
   curl jq wrk
+  # scripts/test-package.sh: dpkg-shlibdeps (dpkg-dev) computes the package's Depends, and
+  # systemd-analyze checks its unit. Every Debian 12 machine has systemd; containers may not.
+  dpkg-dev systemd
 )
 
 missing=()

@@ -1,4 +1,4 @@
-// `ciamd migrate`, `ciamd master-key`, `ciamd token decode`.
+// `ciamd migrate`, `ciamd master-key`, `ciamd token decode`, `ciamd version`.
 #include <CLI/CLI.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -14,6 +14,7 @@
 #include "tokens/crypto.hpp"
 #include "tokens/jws.hpp"
 #include "tokens/key_ring.hpp"
+#include "version/version.hpp"
 
 namespace ciamd {
 namespace {
@@ -77,6 +78,9 @@ void add_misc_commands(CLI::App& cli, CliState& state) {
 
   auto* master_key = cli.add_subcommand("master-key", "Print a new random master key (base64)");
   master_key->callback([] { std::cout << base64_encode(crypto::random_bytes(32)) << "\n"; });
+
+  auto* version = cli.add_subcommand("version", "Print the version, git commit and build type");
+  version->callback([] { std::cout << version_line() << "\n"; });
 
   auto* token = cli.add_subcommand("token", "Inspect tokens");
   token->require_subcommand(1);

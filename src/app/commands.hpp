@@ -27,7 +27,7 @@ void add_app_commands(CLI::App& cli, CliState& state);
 void add_user_commands(CLI::App& cli, CliState& state);
 void add_admin_commands(CLI::App& cli, CliState& state);    // admin token create|list|revoke
 void add_session_commands(CLI::App& cli, CliState& state);  // session list|revoke, purge
-void add_misc_commands(CLI::App& cli, CliState& state);     // migrate, master-key, token decode
+void add_misc_commands(CLI::App& cli, CliState& state);     // migrate, master-key, token, version
 void add_keys_commands(CLI::App& cli, CliState& state);     // keys list, keys rotate
 void add_secrets_commands(CLI::App& cli, CliState& state);  // secrets rotate-master
 

@@ -285,7 +285,7 @@ void apply_file(Config& cfg, const std::string& path) {
 // those the project's scripts and tests set for themselves (scripts/demo.sh, scripts/test.sh,
 // bench/run.sh, the ctest fixtures), which reach ciamd because it runs in their environment.
 // docs/configuration.md lists them; any other CIAMD_* variable is an error.
-constexpr std::array<std::string_view, 10> kNotConfigVariables{
+constexpr std::array<std::string_view, 12> kNotConfigVariables{
     "CIAMD_CONFIG",
     "CIAMD_TEST_DATABASE",
     "CIAMD_TEST_POSTGRES_URL",
@@ -296,6 +296,8 @@ constexpr std::array<std::string_view, 10> kNotConfigVariables{
     "CIAMD_DEMO_SIM_PORT",
     "CIAMD_DEMO_SIM_HTTPS_PORT",
     "CIAMD_BENCH_PORT",
+    "CIAMD_TEST_PACKAGE",
+    "CIAMD_PACKAGE_BUILD_DIR",
 };
 
 std::vector<std::string> env_names() {

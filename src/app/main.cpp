@@ -8,6 +8,7 @@
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "store/store.hpp"
+#include "version/version.hpp"
 
 int main(int argc, char** argv) {
   // A peer that hangs up must cost a failed write, never the process.
@@ -15,6 +16,8 @@ int main(int argc, char** argv) {
   ciamd::CliState state;
   CLI::App cli{"ciamd: customer identity server for WeChat and Weibo logins"};
   cli.add_option("--config", state.config_path, "TOML configuration file")->envname("CIAMD_CONFIG");
+  // The same line as `ciamd version`; needs no configuration, so it works before any is written.
+  cli.set_version_flag("--version", ciamd::version_line());
   cli.require_subcommand(1);
   ciamd::add_serve_command(cli, state);
   ciamd::add_app_commands(cli, state);

@@ -8,6 +8,7 @@
 #include <typeinfo>
 
 #include "metrics/process.hpp"
+#include "version/version.hpp"
 
 namespace ciamd {
 namespace {
@@ -442,6 +443,15 @@ Metrics::Metrics()
           "Login attempts by provider and result (a login status or an error code).",
           {"provider", "status"})) {
   register_process_metrics(registry_);
+  // The info-metric idiom: a constant 1 whose labels say what runs, so a dashboard can join any
+  // series on it and see a rollout progress node by node.
+  const BuildInfo build = build_info();
+  registry_.gauge("ciamd_build_info",
+                  "Always 1; the labels name the running build (version, git commit, build type).",
+                  {{"version", std::string(build.version)},
+                   {"commit", std::string(build.commit)},
+                   {"build_type", std::string(build.build_type)}},
+                  [] { return 1.0; });
 }
 
 Histogram& Metrics::http_duration(std::string_view listener, std::string_view method,

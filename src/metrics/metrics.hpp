@@ -195,6 +195,7 @@ std::string_view upstream_outcome_name(UpstreamOutcome outcome);
 // records into it.
 class Metrics {
  public:
+  // Also registers ciamd_build_info{version,commit,build_type} 1 (version/version.hpp).
   Metrics();
 
   MetricsRegistry& registry() { return registry_; }

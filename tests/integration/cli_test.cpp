@@ -1,9 +1,13 @@
 // The admin CLI against the same database the running server uses: app create/list/show/update/
-// disable/assign, user list/show/disable/enable, migrate, and refusals that change nothing.
+// disable/assign, user list/show/disable/enable, migrate, version, and refusals that change
+// nothing.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
+
+#include <fstream>
+#include <regex>
 
 #include "integration/support/json.hpp"
 #include "integration/support/suite.hpp"
@@ -217,6 +221,28 @@ TEST_F(Cli, MigrateIsIdempotent) {
   const RunResult r = env().cli({"migrate"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(counts_changed_by(before, env().row_counts(), {}, true));
+}
+
+TEST_F(Cli, VersionNamesTheReleaseTheCommitAndTheBuildType) {
+  std::ifstream version_file(std::string(CIAMD_SOURCE_DIR) + "/VERSION");
+  std::string version;
+  std::getline(version_file, version);
+  ASSERT_FALSE(version.empty());
+  // No configuration: a freshly installed package has none that works yet.
+  const RunResult flag = run_to_completion({CIAMD_BIN, "--version"}, env().dir());
+  ASSERT_EQ(flag.exit_code, 0) << flag.err;
+  const std::regex line(R"(ciamd (\S+) \(commit ([0-9a-f]{7,40}(-dirty)?|unknown), (\w+)\)\n)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(flag.out, m, line)) << flag.out;
+  EXPECT_EQ(m[1].str(), version);
+  EXPECT_EQ(m[4].str(), CIAMD_EXPECTED_BUILD_TYPE);
+  const RunResult command = run_to_completion({CIAMD_BIN, "version"}, env().dir());
+  EXPECT_EQ(command.exit_code, 0) << command.err;
+  EXPECT_EQ(command.out, flag.out);
+  // The running server says the same on its liveness probe.
+  const HttpResult live = request(env().admin_port(), "GET", "/health/live");
+  ASSERT_EQ(live.status, 200) << live.body;
+  EXPECT_EQ(string_at(parse_json(live.body).as_object(), "version"), version) << live.body;
 }
 
 TEST_F(Cli, ConfigMayComeBeforeTheSubcommand) {

@@ -19,6 +19,7 @@
 #include "metrics/metrics.hpp"
 #include "net/client.hpp"
 #include "net/server.hpp"
+#include "version/version.hpp"
 
 namespace ciamd {
 namespace {
@@ -66,7 +67,8 @@ TEST_F(OpsTest, LiveAnswersOk) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.headers.get("Content-Type"), "application/json");
   EXPECT_EQ(r.headers.get("Cache-Control"), "no-store");
-  EXPECT_EQ(r.body, R"({"status":"ok"})");
+  const std::string version(build_info().version);
+  EXPECT_EQ(r.body, R"({"status":"ok","version":")" + version + R"("})");
 }
 
 TEST_F(OpsTest, ReadyWhenTheDatabaseAnswersAndBothSignersAreLoaded) {
@@ -132,6 +134,17 @@ TEST_F(OpsTest, MetricsAreThePrometheusTextFormat) {
       << r.body;
   // The RS256 and ES256 keys of the fixture.
   EXPECT_TRUE(has_line(r.body, "ciamd_signing_keys_loaded 2"));
+}
+
+TEST_F(OpsTest, MetricsNameTheRunningBuild) {
+  const Router router = router_for(*store_, keys_);
+  const HttpResponse r = call(router, "/metrics");
+  const BuildInfo build = build_info();
+  EXPECT_TRUE(has_line(r.body, "# TYPE ciamd_build_info gauge")) << r.body;
+  EXPECT_TRUE(has_line(r.body, "ciamd_build_info{version=\"" + std::string(build.version) +
+                                   "\",commit=\"" + std::string(build.commit) + "\",build_type=\"" +
+                                   std::string(build.build_type) + "\"} 1"))
+      << r.body;
 }
 
 // --- upstream calls ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 #include "flows/maintenance/health.hpp"
 #include "metrics/metrics.hpp"
 #include "tokens/key_ring.hpp"
+#include "version/version.hpp"
 
 namespace ciamd {
 namespace {
@@ -20,8 +21,12 @@ HttpResponse no_store(HttpResponse response) {
   return response;
 }
 
+// The version lets a rollout be checked node by node with the probe load balancers already call.
 Task<HttpResponse> live(const HttpRequest&) {
-  co_return no_store(HttpResponse::json(200, R"({"status":"ok"})"));
+  boost::json::object body;
+  body["status"] = "ok";
+  body["version"] = build_info().version;
+  co_return no_store(HttpResponse::json(200, boost::json::serialize(body)));
 }
 
 // By value: the coroutine frame keeps its own copy of the references.

@@ -1,6 +1,7 @@
 // api/ops: the operational endpoints of the admin listener.
 //
-//   GET /health/live   200 {"status":"ok"} while the process serves requests at all.
+//   GET /health/live   200 {"status":"ok","version":"0.2.0"} while the process serves requests at
+//                      all; the version is the running binary's (version/version.hpp).
 //   GET /health/ready  200 {"status":"ready","checks":{"database":"ok","signing_keys":"ok"}}, or
 //                      503 {"status":"not_ready","checks":{...}} naming the failing check: the
 //                      database answers a query on the blocking pool, and the key ring has an
