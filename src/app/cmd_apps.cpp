@@ -18,9 +18,9 @@ namespace {
 struct AppOptions {
   std::string client_id, tenant, name, unbound, bind_methods, access, mfa, mfa_factors,
       wechat_appid, wechat_secret, miniprogram_appid, miniprogram_secret, weibo_app_key,
-      id_token_alg, session_lifetime;
+      id_token_alg, session_lifetime, allowed_country_codes;
   std::int64_t id_token_ttl = 0, wechat_session_ttl = 0, miniprogram_session_ttl = 0,
-               weibo_session_ttl = 0, session_max_lifetime = 0;
+               weibo_session_ttl = 0, session_max_lifetime = 0, hourly_send_budget = 0;
   bool rotate_session_token = false;
   std::vector<std::pair<CLI::Option*, std::function<void(AppChanges&)>>> given;
 
@@ -69,6 +69,12 @@ struct AppOptions {
     add(cmd, "--rotate-session-token", rotate_session_token,
         "true: each refresh hands out a new session token; reusing an old one revokes the session",
         &AppChanges::rotate_session_token);
+    add(cmd, "--allowed-country-codes", allowed_country_codes,
+        "country calling codes whose numbers get SMS codes, e.g. 86,852 (default: 86)",
+        &AppChanges::allowed_country_codes);
+    add(cmd, "--hourly-send-budget", hourly_send_budget,
+        "verification codes the application may send per hour (default: 1000)",
+        &AppChanges::hourly_send_budget);
   }
 
   AppChanges changes() const {

@@ -290,8 +290,8 @@ Task<Status> Verification::send_leased(const FlowState& flow, CodePurpose purpos
   row.expires_at = at + settings_.code_ttl;
   co_await services_.pool.run([this, &row, &target, &peer, at] {
     codes_.insert_verification_code(row);
-    codes_.record_send("target:" + target, at);
-    codes_.record_send("peer:" + peer, at);
+    codes_.record_send("target:" + target, target, at);
+    codes_.record_send("peer:" + peer, target, at);
   });
   co_return Done{};
 }
