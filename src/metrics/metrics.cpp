@@ -421,7 +421,11 @@ Metrics::Metrics()
       logins_(registry_.counter(
           "ciamd_logins_total",
           "Login attempts by provider and result (a login status or an error code).",
-          {"provider", "status"})) {}
+          {"provider", "status"})),
+      verification_refused_(registry_.counter(
+          "ciamd_verification_refused_total",
+          "Verification code sends refused by a limit, by application and reason.",
+          {"client_id", "reason"})) {}
 
 Histogram& Metrics::http_duration(std::string_view listener, std::string_view method,
                                   std::string_view route) {
@@ -444,6 +448,10 @@ void Metrics::record_upstream(std::string_view provider, std::string_view endpoi
 
 void Metrics::record_login(std::string_view provider, std::string_view status) {
   logins_.with({provider, status}).inc();
+}
+
+void Metrics::count_verification_refused(std::string_view client_id, std::string_view reason) {
+  verification_refused_.with({client_id, reason}).inc();
 }
 
 void Metrics::watch_open_connections(const std::string& listener, std::function<double()> read) {
