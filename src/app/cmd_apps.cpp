@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <iostream>
+#include <numeric>
 
 #include "app/cli_output.hpp"
 #include "app/commands.hpp"
@@ -18,9 +19,9 @@ namespace {
 struct AppOptions {
   std::string client_id, tenant, name, unbound, bind_methods, access, mfa, mfa_factors,
       wechat_appid, wechat_secret, miniprogram_appid, miniprogram_secret, weibo_app_key,
-      id_token_alg, session_lifetime;
+      id_token_alg, session_lifetime, allowed_country_codes;
   std::int64_t id_token_ttl = 0, wechat_session_ttl = 0, miniprogram_session_ttl = 0,
-               weibo_session_ttl = 0, session_max_lifetime = 0;
+               weibo_session_ttl = 0, session_max_lifetime = 0, hourly_send_budget = 0;
   bool rotate_session_token = false;
   bool creating = false;
   std::vector<std::pair<CLI::Option*, std::function<void(AppChanges&)>>> given;
@@ -90,6 +91,16 @@ struct AppOptions {
     add(cmd, "--rotate-session-token", rotate_session_token,
         "true: each refresh hands out a new session token; reusing an old one revokes the session",
         &AppChanges::rotate_session_token, d.rotate_session_token ? "true" : "false");
+    add(cmd, "--allowed-country-codes", allowed_country_codes,
+        "country calling codes whose numbers get SMS codes, e.g. 86,852",
+        &AppChanges::allowed_country_codes,
+        std::accumulate(d.allowed_country_codes.begin(), d.allowed_country_codes.end(),
+                        std::string(), [](std::string csv, const std::string& code) {
+                          return csv.empty() ? code : csv + "," + code;
+                        }));
+    add(cmd, "--hourly-send-budget", hourly_send_budget,
+        "verification codes the application may send per hour", &AppChanges::hourly_send_budget,
+        n(d.hourly_send_budget));
   }
 
   AppChanges changes() const {

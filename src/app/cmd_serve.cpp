@@ -193,7 +193,7 @@ void serve(const std::string& config_path, const std::string& ready_file) {
   const PhoneLogin phone_login(flows, store, wechat_mini);
   const Verification verification(flows, store, store, store, cfg.verification,
                                   ctx.sealer->derive_key("verification-code"), senders.sms.get(),
-                                  senders.email.get());
+                                  senders.email.get(), &metrics);
   const SocialBind social_bind(flows, store, verification, wechat_mini);
   const MfaCompletion mfa(flows, store, verification);
   const SessionRefresher sessions(flows, store, store);

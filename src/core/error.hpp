@@ -61,6 +61,7 @@ enum class ErrorCode {
   kHeaderNotUtf8,         // IDAAS.SDK.PARAM.0119
   kHeaderRepeated,        // IDAAS.SDK.PARAM.0120
   kBodyDuplicateKey,      // IDAAS.SDK.PARAM.0121
+  kCountryNotAllowed,     // IDAAS.SDK.PARAM.0122
   kSocialAlreadyBound,    // IDAAS.SDK.SOCIAL.0001
   // Administration (the CLI and the admin API); `detail` says what exactly.
   kAdminInvalidArgument,  // IDAAS.ADMIN.PARAM.0001

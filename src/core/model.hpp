@@ -65,6 +65,9 @@ inline constexpr std::int64_t kDefaultIdTokenTtl = 300;
 // A sliding session never outlives this many seconds after its login (30 days), however often
 // it is refreshed.
 inline constexpr std::int64_t kDefaultSessionMaxLifetime = 2592000;
+// Codes (SMS and email) an application may send in any hour, across every node: a ceiling on what
+// an SMS pumping attack can cost that no client can raise (docs/api.md "Verification codes").
+inline constexpr std::int64_t kDefaultHourlySendBudget = 1000;
 
 // An organisation whose applications an operator manages together. Every application belongs to
 // one; databases from before tenants put them all in kDefaultTenant.
@@ -99,6 +102,10 @@ struct Application {
   // A refresh hands out a new session token and retires the presented one; presenting a retired
   // token again revokes the session (a stolen token was used, by the thief or the owner).
   bool rotate_session_token = false;
+  // The country calling codes ("86", "852", "1") whose numbers get SMS codes; any other number is
+  // refused before anything is sent. Mainland China only unless the operator adds more.
+  std::vector<std::string> allowed_country_codes{"86"};
+  std::int64_t hourly_send_budget = kDefaultHourlySendBudget;
   UnixSeconds created_at = 0;
   UnixSeconds updated_at = 0;
 };

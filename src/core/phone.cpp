@@ -98,6 +98,17 @@ std::string render_mobile(std::string_view e164) {
   return out;
 }
 
+std::string country_calling_code(std::string_view e164) {
+  if (!is_e164(e164)) return "";
+  const std::string_view digits = e164.substr(1);
+  return std::string(digits.substr(0, country_code_length(digits)));
+}
+
+bool is_country_calling_code(std::string_view code) {
+  return code.size() <= 3 && all_digits(code) && code[0] != '0' &&
+         country_code_length(code) == code.size();
+}
+
 std::string mask_mobile(std::string_view e164) {
   std::string rendered = render_mobile(e164);
   const auto dash = rendered.find('-');

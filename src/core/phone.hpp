@@ -30,6 +30,15 @@ std::string render_mobile(std::string_view e164);
 // one run, the first and last digit kept. A +86 mobile keeps the familiar "159****2852" (4 of 11).
 std::string mask_mobile(std::string_view e164);
 
+// The country calling code of an E.164 number, split off as render_mobile does: "86" for
+// "+8615907132852", "1" for "+14155550123", "852" for "+85291234567"; "" when it is not E.164.
+std::string country_calling_code(std::string_view e164);
+
+// Whether `code` is a country calling code as country_calling_code() splits them off: "1", "7",
+// an assigned two-digit code, or three digits of zone 2-9 that do not start with an assigned
+// two-digit code ("852"). No sign, no leading zero.
+bool is_country_calling_code(std::string_view code);
+
 // "+8615907132852" from WeChat's purePhoneNumber "15907132852" and countryCode "86".
 std::optional<std::string> phone_from_parts(std::string_view country_code,
                                             std::string_view national_number);

@@ -441,7 +441,11 @@ Metrics::Metrics()
       logins_(registry_.counter(
           "ciamd_logins_total",
           "Login attempts by provider and result (a login status or an error code).",
-          {"provider", "status"})) {
+          {"provider", "status"})),
+      verification_refused_(registry_.counter(
+          "ciamd_verification_refused_total",
+          "Verification code sends refused by a limit, by application and reason.",
+          {"client_id", "reason"})) {
   register_process_metrics(registry_);
   // The info-metric idiom: a constant 1 whose labels say what runs, so a dashboard can join any
   // series on it and see a rollout progress node by node.
@@ -475,6 +479,10 @@ void Metrics::record_upstream(std::string_view provider, std::string_view endpoi
 
 void Metrics::record_login(std::string_view provider, std::string_view status) {
   logins_.with({provider, status}).inc();
+}
+
+void Metrics::count_verification_refused(std::string_view client_id, std::string_view reason) {
+  verification_refused_.with({client_id, reason}).inc();
 }
 
 void Metrics::watch_open_connections(const std::string& listener, std::function<double()> read) {

@@ -215,6 +215,10 @@ class Metrics {
   // ciamd_logins_total{provider,status}.
   void record_login(std::string_view provider, std::string_view status);
 
+  // ciamd_verification_refused_total{client_id,reason}: a code send refused by a limit
+  // (flows/verification/verification.hpp names the reasons).
+  void count_verification_refused(std::string_view client_id, std::string_view reason);
+
   // Gauges, read at scrape time. The callbacks must stay callable while /metrics can be served.
   void watch_open_connections(const std::string& listener, std::function<double()> read);
   void watch_blocking_pool_threads(std::function<double()> read);
@@ -229,6 +233,7 @@ class Metrics {
   CounterFamily& upstream_requests_;
   HistogramFamily& upstream_duration_;
   CounterFamily& logins_;
+  CounterFamily& verification_refused_;
 };
 
 }  // namespace ciamd

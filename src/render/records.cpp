@@ -49,6 +49,10 @@ boost::json::object application_json(const Application& app) {
   o["session_lifetime"] = to_string(app.session_lifetime);
   o["session_max_lifetime"] = app.session_max_lifetime;
   o["rotate_session_token"] = app.rotate_session_token;
+  boost::json::array countries;
+  for (const std::string& code : app.allowed_country_codes) countries.emplace_back(code);
+  o["allowed_country_codes"] = std::move(countries);
+  o["hourly_send_budget"] = app.hourly_send_budget;
   o["created_at"] = app.created_at;
   o["updated_at"] = app.updated_at;
   return valid_utf8(std::move(o));

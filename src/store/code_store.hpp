@@ -4,7 +4,8 @@
 // database throw StoreError. A code is stored after it was delivered, and only as a hash:
 //
 //   codes.insert_verification_code(code);  // revokes the older live codes of its target
-//   codes.record_send("target:+8615907132852", now);
+//   codes.record_send("target:+8615907132852", "+8615907132852", now);
+//   if (codes.count_other_targets("flow:" + flow_id, "+8615907132852", 0) >= 3) refuse();
 //   auto live = codes.find_live_code(flow_id, "BIND_SMS", "+8615907132852", now);
 //   if (live && !matches(*live, typed)) codes.record_failed_attempt(live->id, 5);
 //
@@ -51,10 +52,16 @@ class CodeStore {
   // `max_attempts`; returns the attempts after this one.
   virtual int record_failed_attempt(std::string_view code_id, int max_attempts) = 0;
 
-  // One row per delivered message and key ("target:+86...", "peer:203.0.113.7"); count_sends
-  // counts the rows of a key at or after `since`.
-  virtual void record_send(std::string_view key, UnixSeconds at) = 0;
+  // One row per delivered message and key ("target:+86...", "peer:203.0.113.7", "flow:<id>",
+  // "device:<fingerprint>", "app:<client_id>"), naming the message's target (E.164 phone or
+  // email). count_sends counts the rows of a key at or after `since`; count_other_targets counts
+  // the distinct targets of those rows other than `target`, so "may `target` be sent to within a
+  // cap of N targets" is "count_other_targets(...) < N" whether `target` is new or not. Keys match
+  // whole, never as prefixes.
+  virtual void record_send(std::string_view key, std::string_view target, UnixSeconds at) = 0;
   virtual int count_sends(std::string_view key, UnixSeconds since) = 0;
+  virtual int count_other_targets(std::string_view key, std::string_view target,
+                                  UnixSeconds since) = 0;
 };
 
 }  // namespace ciamd

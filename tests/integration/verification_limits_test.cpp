@@ -1,7 +1,9 @@
 // Verification codes (issue 3, docs/api.md "Verification codes"): input checks of sms/send and
 // email/send, wrong codes and their limit, expiry of codes and state tokens, and the send limits
-// (per target, per peer, resend interval). Each fixture configures its own Env with small limits;
-// every refusal is checked in English and Chinese and must change nothing but the audit trail.
+// (per target, per peer, resend interval), and those against SMS pumping (issue 16: different
+// targets per flow, countries the application allows). Each fixture configures its own Env with
+// small limits; every refusal is checked in English and Chinese and must change nothing but the
+// audit trail.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "integration/support/codes.hpp"
+#include "integration/support/db_reader.hpp"
 #include "integration/support/json.hpp"
 #include "integration/support/suite.hpp"
 
@@ -286,6 +289,79 @@ TEST_F(StateTokenExpiry, AnExpiredStateTokenIsRefusedEvenWithAValidCode) {
                  "IDAAS.SDK.COMMON.1007");
   expect_refused(send(client, token, "email", unique_email(), "REGISTER_EMS"),
                  "IDAAS.SDK.COMMON.1007");
+}
+
+// The cap of different phones/emails per flow ([verification] targets_per_flow, default 3): one
+// state token cannot walk through a list of numbers.
+class FlowTargetCap : public CodesSuite {
+ protected:
+  static void SetUpTestSuite() { SetUpTestSuiteWith({.verification = {.resend_interval = 1}}); }
+};
+
+TEST_F(FlowTargetCap, AFlowSendsToThreeTargetsThenOnlyToThoseAgain) {
+  const std::string client = env().create_app();
+  const std::string token = start_flow(env(), client, env().fresh_code());
+  const std::string m1 = unique_mobile();
+  const std::string m2 = unique_mobile();
+  const std::string email = unique_email();
+  ASSERT_FALSE(send_code(env(), client, token, "mobile", m1, "REGISTER_SMS").empty());
+  ASSERT_FALSE(send_code(env(), client, token, "mobile", m2, "REGISTER_SMS").empty());
+  ASSERT_FALSE(send_code(env(), client, token, "email", email, "REGISTER_EMS").empty());
+
+  const std::string m4 = unique_mobile();
+  expect_refused(send(client, token, "mobile", m4, "REGISTER_SMS"), "IDAAS.SDK.COMMON.0429");
+  expect_refused(send(client, token, "email", unique_email(), "REGISTER_EMS"),
+                 "IDAAS.SDK.COMMON.0429");
+
+  // Its own targets are served again (in any spelling), once the resend interval is over.
+  wait_out_resend_interval(env());
+  ASSERT_FALSE(
+      send_code(env(), client, token, "mobile", spaced_mobile(m1), "REGISTER_SMS").empty());
+  const std::string code = send_code(env(), client, token, "email", email, "REGISTER_EMS");
+  ASSERT_FALSE(code.empty());
+  // Another flow may reach the fourth number.
+  const std::string other = start_flow(env(), client, env().fresh_code());
+  EXPECT_FALSE(send_code(env(), client, other, "mobile", m4, "REGISTER_SMS").empty());
+  // And the capped flow completes with a code of one of its targets.
+  EXPECT_TRUE(is_success(post_flow(env(), kRegisterBindPath, client, token,
+                                   {{"email", email}, {"verify_code", code}})));
+}
+
+// Numbers of a country the application does not allow (allowed_country_codes, default 86).
+class CountryCodes : public CodesSuite {
+ protected:
+  static void SetUpTestSuite() { SetUpTestSuiteWith({.verification = {.resend_interval = 1}}); }
+  static std::string hong_kong_mobile() { return "+852 9" + unique_mobile().substr(4); }
+};
+
+TEST_F(CountryCodes, ANumberOfACountryTheAppDoesNotAllowIsRefusedAndChangesNothing) {
+  const std::string client = env().create_app();
+  const std::string token = start_flow(env(), client, env().fresh_code());
+  const std::size_t seen = outbox_messages(env()).size();
+  expect_refused(send(client, token, "mobile", hong_kong_mobile(), "REGISTER_SMS"),
+                 "IDAAS.SDK.PARAM.0122");
+  expect_refused(send(client, token, "mobile", "+1 415 555 0123", "REGISTER_SMS"),
+                 "IDAAS.SDK.PARAM.0122");
+  EXPECT_EQ(outbox_messages(env()).size(), seen) << "nothing was sent";
+  EXPECT_EQ(query_int(env().db(), "SELECT COUNT(*) FROM leases"), 0);
+
+  // Refusals took none of the flow's three targets; mainland numbers and emails go out.
+  ASSERT_FALSE(send_code(env(), client, token, "mobile", unique_mobile(), "REGISTER_SMS").empty());
+  ASSERT_FALSE(send_code(env(), client, token, "mobile", unique_mobile(), "REGISTER_SMS").empty());
+  EXPECT_FALSE(send_code(env(), client, token, "email", unique_email(), "REGISTER_EMS").empty());
+}
+
+TEST_F(CountryCodes, AnApplicationAllowingACountryGetsItsNumbersCodes) {
+  const std::string client = env().create_app({.allowed_country_codes = "86,852"});
+  const std::string token = start_flow(env(), client, env().fresh_code());
+  const std::string hk = hong_kong_mobile();
+  const std::string code = send_code(env(), client, token, "mobile", hk, "REGISTER_SMS");
+  ASSERT_FALSE(code.empty());
+  expect_refused(send(client, token, "mobile", "+1 415 555 0123", "REGISTER_SMS"),
+                 "IDAAS.SDK.PARAM.0122");
+  const HttpResult r =
+      post_flow(env(), kRegisterBindPath, client, token, {{"mobile", hk}, {"verify_code", code}});
+  ASSERT_TRUE(is_success(r));
 }
 
 }  // namespace

@@ -112,8 +112,11 @@ TEST_F(ContractsTest, CodeStoreKeepsTheNewestCodeAndCountsSendsAndTries) {
   code.created_at = now;
   code.expires_at = now + 300;
   codes.insert_verification_code(code);
-  codes.record_send("target:+8615907132852", now);
+  codes.record_send("target:+8615907132852", "+8615907132852", now);
   EXPECT_EQ(codes.count_sends("target:+8615907132852", now - 60), 1);
+  codes.record_send("flow:" + pending.flow.id, "+8615907132852", now);
+  EXPECT_EQ(codes.count_other_targets("flow:" + pending.flow.id, "+8615907132852", 0), 0);
+  EXPECT_EQ(codes.count_other_targets("flow:" + pending.flow.id, "a@example.com", 0), 1);
 
   const std::optional<VerificationCode> live =
       codes.find_live_code(pending.flow.id, "REGISTER_SMS", "+8615907132852", now);

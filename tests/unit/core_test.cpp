@@ -114,6 +114,26 @@ TEST(Phone, RendersWithTheCountryCodeSplitOff) {
   EXPECT_EQ(mask_mobile("+8615207137124"), "+86-152****7124");
 }
 
+TEST(Phone, CountryCallingCodeOfANumber) {
+  EXPECT_EQ(country_calling_code("+8615907132852"), "86");
+  EXPECT_EQ(country_calling_code("+14155550123"), "1");
+  EXPECT_EQ(country_calling_code("+85291234567"), "852");
+  EXPECT_EQ(country_calling_code("+447911123456"), "44");
+  EXPECT_EQ(country_calling_code("15907132852"), "");  // not E.164
+  EXPECT_EQ(country_calling_code(""), "");
+}
+
+TEST(Phone, WhatIsACountryCallingCode) {
+  for (const char* code : {"1", "7", "86", "44", "852", "886", "211"}) {
+    EXPECT_TRUE(is_country_calling_code(code)) << code;
+  }
+  // "12" is +1 and a digit, "21" no assigned two-digit code, "8" no one-digit code; the rest are
+  // no codes at all.
+  for (const char* code : {"12", "21", "8", "0", "086", "+86", "8521", "", "8a"}) {
+    EXPECT_FALSE(is_country_calling_code(code)) << code;
+  }
+}
+
 // Digits of the national number (after the country code's '-') that mask_mobile hid.
 std::size_t hidden_digits(const std::string& masked) {
   return static_cast<std::size_t>(std::count(masked.begin(), masked.end(), '*'));

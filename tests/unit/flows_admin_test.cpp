@@ -36,6 +36,8 @@ TEST_F(AdminTest, CreateWithDefaults) {
   EXPECT_EQ(app->miniprogram_session_ttl, kDefaultWechatSessionTtl);
   EXPECT_FALSE(app->wechat.configured());
   EXPECT_FALSE(app->miniprogram.configured());
+  EXPECT_EQ(app->allowed_country_codes, std::vector<std::string>{"86"});
+  EXPECT_EQ(app->hourly_send_budget, kDefaultHourlySendBudget);
   EXPECT_EQ(app->created_at, testing::kStart);
   EXPECT_EQ(app->updated_at, testing::kStart);
 
@@ -63,6 +65,8 @@ TEST_F(AdminTest, CreateWithEveryField) {
   c.wechat_session_ttl = 3600;
   c.miniprogram_session_ttl = 1800;
   c.weibo_session_ttl = 7200;
+  c.allowed_country_codes = "86, +852,1,852";
+  c.hourly_send_budget = 50;
   c.enabled = false;
   ASSERT_TRUE(apps_admin_.create(c, now_));
 
@@ -84,6 +88,9 @@ TEST_F(AdminTest, CreateWithEveryField) {
   EXPECT_EQ(app->wechat_session_ttl, 3600);
   EXPECT_EQ(app->miniprogram_session_ttl, 1800);
   EXPECT_EQ(app->weibo_session_ttl, 7200);
+  // Trimmed, the "+" dropped, repeats dropped, in the order given.
+  EXPECT_EQ(app->allowed_country_codes, (std::vector<std::string>{"86", "852", "1"}));
+  EXPECT_EQ(app->hourly_send_budget, 50);
   EXPECT_FALSE(app->enabled);
 }
 
@@ -126,6 +133,14 @@ TEST_F(AdminTest, CreateRejectsEachInvalidFieldAndWritesNothing) {
          c.miniprogram_secret = "s";
        })},
       {"miniprogram session ttl low", with([](AppChanges& c) { c.miniprogram_session_ttl = 59; })},
+      {"empty country codes", with([](AppChanges& c) { c.allowed_country_codes = ""; })},
+      {"country codes only commas", with([](AppChanges& c) { c.allowed_country_codes = ","; })},
+      {"country code letters", with([](AppChanges& c) { c.allowed_country_codes = "86,CN"; })},
+      {"country code too long", with([](AppChanges& c) { c.allowed_country_codes = "8612"; })},
+      {"country code leading zero", with([](AppChanges& c) { c.allowed_country_codes = "086"; })},
+      {"country code of no country", with([](AppChanges& c) { c.allowed_country_codes = "12"; })},
+      {"budget zero", with([](AppChanges& c) { c.hourly_send_budget = 0; })},
+      {"budget too high", with([](AppChanges& c) { c.hourly_send_budget = 1'000'001; })},
       {"miniprogram session ttl high",
        with([](AppChanges& c) { c.miniprogram_session_ttl = 10LL * 365 * 24 * 3600 + 1; })},
   };

@@ -1,7 +1,10 @@
 // flows/verification/verification: codes generated, stored hashed, expired, revoked, rate limited
 // and delivered through a real OutboxSender, against a real SQLite store.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -91,8 +94,8 @@ TEST_F(VerificationTest, SentCodeIsDeliveredStoredOnlyAsItsHmacAndVerifies) {
 
 TEST_F(VerificationTest, MessageUsesTheTemplateOfTheLanguage) {
   settings_.sms_template_zh = "码{code}，{minutes}分钟";
-  ASSERT_TRUE(await(
-      verification().send(flow_, CodePurpose::kRegisterSms, kPhone, Language::kChinese, device_)));
+  ASSERT_TRUE(await(verification().send(app_, flow_, CodePurpose::kRegisterSms, kPhone,
+                                        Language::kChinese, device_)));
   std::ifstream in(outbox_path_);
   std::string line;
   std::getline(in, line);
@@ -155,7 +158,7 @@ TEST_F(VerificationTest, ConcurrentSendsToOneTargetDeliverOneCode) {
   std::vector<std::future<std::optional<Status>>> racers;
   for (int i = 0; i < kRacers; ++i) {
     racers.push_back(
-        spawn(v.send(flow_, CodePurpose::kRegisterSms, kPhone, Language::kEnglish, device_)));
+        spawn(v.send(app_, flow_, CodePurpose::kRegisterSms, kPhone, Language::kEnglish, device_)));
   }
   int sent = 0;
   for (auto& f : racers) {
@@ -190,17 +193,18 @@ TEST_F(VerificationTest, ASendUnderWayOnAnotherNodeIsRefused) {
   OutboxSender outbox(outbox_path_);
   const Verification node_b(services_, *store_, *store_, *store_, settings_,
                             sealer_.derive_key("verification-code"), &outbox, &outbox);
-  auto first =
-      spawn(node_a.send(flow_, CodePurpose::kRegisterSms, kPhone, Language::kEnglish, device_));
+  auto first = spawn(
+      node_a.send(app_, flow_, CodePurpose::kRegisterSms, kPhone, Language::kEnglish, device_));
   while (gated.arrived.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
 
-  Status second =
-      await(node_b.send(flow_, CodePurpose::kRegisterSms, kPhone, Language::kEnglish, device_));
+  Status second = await(
+      node_b.send(app_, flow_, CodePurpose::kRegisterSms, kPhone, Language::kEnglish, device_));
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().code, ErrorCode::kTooManyRequests);
   EXPECT_EQ(second.error().detail, "a send to this target is under way");
-  // Another target is not held back.
-  EXPECT_TRUE(await(node_b.send(flow_, CodePurpose::kRegisterSms, "+8613800000000",
+  // Another target (of another flow: one send of a flow at a time) is not held back.
+  const FlowState other = new_flow(app_, FlowKind::kSocialRegister, "openid-2");
+  EXPECT_TRUE(await(node_b.send(app_, other, CodePurpose::kRegisterSms, "+8613800000000",
                                 Language::kEnglish, device_)));
 
   gated.gate->set();
@@ -257,14 +261,14 @@ TEST_F(VerificationTest, DeliveryFailureIsCaptcha0006StoresNothingAndIsNotCounte
   OutboxSender outbox(outbox_path_);
   Verification fixed(services_, *store_, *store_, *store_, settings_,
                      sealer_.derive_key("verification-code"), &outbox, &outbox);
-  EXPECT_TRUE(
-      await(fixed.send(flow_, CodePurpose::kRegisterSms, kPhone, Language::kEnglish, device_)));
+  EXPECT_TRUE(await(
+      fixed.send(app_, flow_, CodePurpose::kRegisterSms, kPhone, Language::kEnglish, device_)));
 }
 
 TEST_F(VerificationTest, NoSenderConfiguredIsCaptcha0006) {
   Verification none(services_, *store_, *store_, *store_, settings_, "k", nullptr, nullptr);
-  Status s = await(
-      none.send(flow_, CodePurpose::kRegisterEms, "a@example.com", Language::kEnglish, device_));
+  Status s = await(none.send(app_, flow_, CodePurpose::kRegisterEms, "a@example.com",
+                             Language::kEnglish, device_));
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kCodeSendFailed);
 }
@@ -273,6 +277,166 @@ TEST_F(VerificationTest, SuccessfulSendsAreCountedPerTargetAndPeer) {
   ASSERT_TRUE(send(flow_, CodePurpose::kRegisterEms, "a@example.com"));
   EXPECT_EQ(store_->count_sends("target:a@example.com", 0), 1);
   EXPECT_EQ(store_->count_sends("peer:127.0.0.1", 0), 1);
+}
+
+// --- limits against SMS pumping (one flow, one device or one application sending to many numbers)
+
+TEST_F(VerificationTest, AFlowSendsToAtMostThreeDifferentTargets) {
+  settings_.resend_interval = 0;
+  ASSERT_EQ(settings_.targets_per_flow, 3) << "the default";
+  ASSERT_TRUE(send(flow_, CodePurpose::kRegisterSms, kPhone));
+  ASSERT_TRUE(send(flow_, CodePurpose::kRegisterSms, "+8613800000001"));
+  ASSERT_TRUE(send(flow_, CodePurpose::kRegisterEms, "a@example.com"));  // emails count too
+  const int delivered = outbox_lines();
+
+  Status fourth = send(flow_, CodePurpose::kRegisterSms, "+8613800000002");
+  ASSERT_FALSE(fourth);
+  EXPECT_EQ(fourth.error().code, ErrorCode::kTooManyRequests);
+  // Refused: nothing delivered, stored or counted.
+  EXPECT_EQ(outbox_lines(), delivered);
+  EXPECT_FALSE(store_->find_live_code(flow_.id, "REGISTER_SMS", "+8613800000002", now_.load()));
+  EXPECT_EQ(store_->count_sends("target:+8613800000002", 0), 0);
+  EXPECT_EQ(store_->count_sends("peer:127.0.0.1", 0), 3);
+  EXPECT_EQ(refused(app_.client_id, "flow_targets"), 1U);
+  EXPECT_FALSE(send(flow_, CodePurpose::kRegisterEms, "b@example.com"));
+
+  // The targets it has are still served (subject to the resend interval only) ...
+  EXPECT_TRUE(send(flow_, CodePurpose::kRegisterSms, kPhone));
+  EXPECT_TRUE(send(flow_, CodePurpose::kRegisterEms, "a@example.com"));
+  // ... and another flow may reach the fourth number.
+  const FlowState other = new_flow(app_, FlowKind::kSocialRegister, "openid-2");
+  EXPECT_TRUE(send(other, CodePurpose::kRegisterSms, "+8613800000002"));
+}
+
+TEST_F(VerificationTest, TheTargetsPerFlowAreConfigured) {
+  settings_.targets_per_flow = 1;
+  ASSERT_TRUE(send(flow_, CodePurpose::kRegisterSms, kPhone));
+  Status second = send(flow_, CodePurpose::kRegisterSms, "+8613800000001");
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kTooManyRequests);
+}
+
+// Sends of one flow to new targets at the same moment (on any nodes) cannot all pass the cap
+// before the first is recorded: one send of a flow is under way at a time.
+TEST_F(VerificationTest, ASecondSendOfAFlowUnderWayIsRefused) {
+  GatedSender gated;
+  const Verification node_a(services_, *store_, *store_, *store_, settings_,
+                            sealer_.derive_key("verification-code"), &gated, &gated);
+  auto first = spawn(
+      node_a.send(app_, flow_, CodePurpose::kRegisterSms, kPhone, Language::kEnglish, device_));
+  while (gated.arrived.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  Status second = send(flow_, CodePurpose::kRegisterSms, "+8613800000001");
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kTooManyRequests);
+  EXPECT_EQ(second.error().detail, "a send of this flow is under way");
+  // Another flow is not held back.
+  const FlowState other = new_flow(app_, FlowKind::kSocialRegister, "openid-2");
+  EXPECT_TRUE(send(other, CodePurpose::kRegisterSms, "+8613800000001"));
+
+  gated.gate->set();
+  EXPECT_TRUE(*first.get());
+  EXPECT_TRUE(send(flow_, CodePurpose::kRegisterSms, "+8613800000002"));  // released
+}
+
+TEST_F(VerificationTest, ADeviceFingerprintReachesAFewTargetsADay) {
+  settings_.daily_targets_per_device = 2;
+  ASSERT_EQ(VerificationSettings{}.daily_targets_per_device, 10) << "the default";
+  // Each from a flow and a peer of its own: only the fingerprint is shared.
+  auto fresh_flow = [this, n = 0]() mutable {
+    device_.peer_address = "192.0.2." + std::to_string(++n);
+    return new_flow(app_, FlowKind::kSocialRegister, "openid-d" + std::to_string(n));
+  };
+  ASSERT_TRUE(send(fresh_flow(), CodePurpose::kRegisterSms, kPhone));
+  ASSERT_TRUE(send(fresh_flow(), CodePurpose::kRegisterEms, "a@example.com"));
+  Status third = send(fresh_flow(), CodePurpose::kRegisterSms, "+8613800000001");
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, ErrorCode::kTooManyRequests);
+  EXPECT_EQ(store_->count_sends("target:+8613800000001", 0), 0);
+  EXPECT_EQ(refused(app_.client_id, "device_targets"), 1U);
+
+  now_ += 60;  // past the resend interval: a target it has is no new one
+  EXPECT_TRUE(send(fresh_flow(), CodePurpose::kRegisterSms, kPhone));
+  device_.fingerprint = "fp-2";
+  EXPECT_TRUE(send(fresh_flow(), CodePurpose::kRegisterSms, "+8613800000001"));
+  device_.fingerprint = "fp-1";
+  now_ += 86'400;
+  EXPECT_TRUE(send(fresh_flow(), CodePurpose::kRegisterSms, "+8613800000002"));
+}
+
+TEST_F(VerificationTest, AnApplicationSpendsAtMostItsHourlyBudgetAndWarnsOncePerHour) {
+  ASSERT_EQ(Application{}.hourly_send_budget, 1000) << "the default";
+  app_.hourly_send_budget = 2;
+  ASSERT_TRUE(store_->update_application(app_));
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+  spdlog::default_logger()->sinks().push_back(sink);
+  const auto warnings = [&sink] {
+    int n = 0;
+    for (const std::string& line : sink->last_formatted()) {
+      n += line.find("hourly send budget") != std::string::npos ? 1 : 0;
+    }
+    return n;
+  };
+  auto fresh_flow = [this, n = 0]() mutable {
+    device_.peer_address = "192.0.2." + std::to_string(++n);
+    device_.fingerprint = "fp-b" + std::to_string(n);
+    return new_flow(app_, FlowKind::kSocialRegister, "openid-b" + std::to_string(n));
+  };
+  ASSERT_TRUE(send(fresh_flow(), CodePurpose::kRegisterSms, kPhone));
+  ASSERT_TRUE(send(fresh_flow(), CodePurpose::kRegisterEms, "a@example.com"));
+  for (int i = 0; i < 3; ++i) {
+    Status over =
+        send(fresh_flow(), CodePurpose::kRegisterSms, "+861380000000" + std::to_string(i));
+    ASSERT_FALSE(over);
+    EXPECT_EQ(over.error().code, ErrorCode::kTooManyRequests);
+  }
+  EXPECT_EQ(outbox_lines(), 2);
+  EXPECT_EQ(refused(app_.client_id, "budget"), 3U);
+  EXPECT_EQ(warnings(), 1) << "one warning, not one per request";
+
+  // Another application has its own budget.
+  const Application other = add_app(app_with("client-w", UnboundPolicy::kRegister));
+  EXPECT_TRUE(send(new_flow(other, FlowKind::kSocialRegister, "openid-w"),
+                   CodePurpose::kRegisterSms, "+8613800000009"));
+  // An hour after the first send, there is room again; the next time it runs out, a new warning.
+  now_ += 3600;
+  EXPECT_TRUE(send(fresh_flow(), CodePurpose::kRegisterSms, "+8613800000005"));
+  EXPECT_TRUE(send(fresh_flow(), CodePurpose::kRegisterSms, "+8613800000006"));
+  EXPECT_FALSE(send(fresh_flow(), CodePurpose::kRegisterSms, "+8613800000007"));
+  EXPECT_EQ(warnings(), 2);
+  auto& sinks = spdlog::default_logger()->sinks();
+  sinks.erase(std::remove(sinks.begin(), sinks.end(), sink), sinks.end());
+}
+
+TEST_F(VerificationTest, ANumberOfACountryTheAppDoesNotAllowIsRefusedBeforeAnything) {
+  ASSERT_EQ(app_.allowed_country_codes, std::vector<std::string>{"86"}) << "the default";
+  const std::string hong_kong = "+85291234567";
+  // Its lease held elsewhere: a refusal that took the lease first would be 429.
+  ASSERT_TRUE(
+      store_->acquire_lease("send/" + hong_kong, "elsewhere", now_.load(), now_.load() + 60));
+  Status refused_send = send(flow_, CodePurpose::kRegisterSms, hong_kong);
+  ASSERT_FALSE(refused_send);
+  EXPECT_EQ(refused_send.error().code, ErrorCode::kCountryNotAllowed);
+  EXPECT_EQ(outbox_lines(), 0);
+  EXPECT_EQ(store_->count_sends("target:" + hong_kong, 0), 0);
+  EXPECT_EQ(store_->count_sends("peer:127.0.0.1", 0), 0);
+  EXPECT_EQ(store_->count_sends("flow:" + flow_.id, 0), 0);
+  EXPECT_EQ(refused(app_.client_id, "country"), 1U);
+  store_->release_lease("send/" + hong_kong, "elsewhere");
+
+  // Refusing it took none of the flow's targets: three others still go out.
+  EXPECT_TRUE(send(flow_, CodePurpose::kRegisterSms, kPhone));
+  EXPECT_TRUE(send(flow_, CodePurpose::kRegisterSms, "+8613800000001"));
+  EXPECT_TRUE(send(flow_, CodePurpose::kRegisterEms, "a@example.com"));  // emails: any address
+
+  // Allowed once the application lists the country; +1 stays refused.
+  app_.allowed_country_codes = {"86", "852"};
+  ASSERT_TRUE(store_->update_application(app_));
+  const FlowState other = new_flow(app_, FlowKind::kSocialRegister, "openid-2");
+  EXPECT_TRUE(send(other, CodePurpose::kRegisterSms, hong_kong));
+  Status us = send(other, CodePurpose::kRegisterSms, "+14155550123");
+  ASSERT_FALSE(us);
+  EXPECT_EQ(us.error().code, ErrorCode::kCountryNotAllowed);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "flows/flow_step.hpp"
 #include "flows/verification/verification.hpp"
 #include "flows_test_support.hpp"
+#include "metrics/metrics.hpp"
 #include "notify/outbox.hpp"
 
 namespace ciamd::testing {
@@ -39,7 +40,7 @@ class VerifyTest : public FlowsTest {
                                                        : outbox_path_);
       verification_ = std::make_unique<Verification>(
           services_, *store_, *store_, *store_, settings_, sealer_.derive_key("verification-code"),
-          outbox_.get(), outbox_.get());
+          outbox_.get(), outbox_.get(), &metrics_);
     }
     return *verification_;
   }
@@ -59,8 +60,16 @@ class VerifyTest : public FlowsTest {
     return p.flow;
   }
 
+  // The flow's application as the store has it now.
+  Application app_of(const FlowState& flow) {
+    std::optional<Application> app = store_->find_application(flow.client_id);
+    EXPECT_TRUE(app) << flow.client_id;
+    return app.value_or(Application{});
+  }
+
   Status send(const FlowState& flow, CodePurpose purpose, const std::string& target) {
-    return await(verification().send(flow, purpose, target, Language::kEnglish, device_));
+    return await(
+        verification().send(app_of(flow), flow, purpose, target, Language::kEnglish, device_));
   }
 
   // The code in the outbox's last message ("... is 123456. ...").
@@ -81,7 +90,17 @@ class VerifyTest : public FlowsTest {
     return n;
   }
 
+  // ciamd_verification_refused_total{client_id,reason} so far.
+  std::uint64_t refused(const std::string& client_id, const std::string& reason) {
+    const std::string series = "ciamd_verification_refused_total{client_id=\"" + client_id +
+                               "\",reason=\"" + reason + "\"} ";
+    const std::string text = metrics_.render_prometheus();
+    const auto at = text.find(series);
+    return at == std::string::npos ? 0 : std::stoull(text.substr(at + series.size()));
+  }
+
   VerificationSettings settings_;
+  Metrics metrics_;
   bool broken_ = false;
   std::string outbox_path_;
   std::unique_ptr<OutboxSender> outbox_;

@@ -90,7 +90,7 @@ TEST_F(StoreTest, UpgradesAVersionOneDatabaseKeepingItsData) {
   const VerificationCode code = sample_code("code-1", "flow-1");
   store->insert_verification_code(code);
   EXPECT_TRUE(store->find_live_code("flow-1", code.purpose, code.target, 1700000200));
-  store->record_send("target:+8615907132852", 1700000100);
+  store->record_send("target:+8615907132852", "+8615907132852", 1700000100);
   EXPECT_EQ(store->count_sends("target:+8615907132852", 0), 1);
 }
 
@@ -242,8 +242,8 @@ TEST_F(StoreCodesTest, EightConcurrentFailuresStopAtTheMaximum) {
 TEST_F(StoreCodesTest, SendsCountPerKeyAndWindow) {
   const std::string target = "target:+8615907132852";
   const std::string peer = "peer:203.0.113.7";
-  for (UnixSeconds at : {100, 150, 150, 200}) store_->record_send(target, at);
-  store_->record_send(peer, 150);
+  for (UnixSeconds at : {100, 150, 150, 200}) store_->record_send(target, "+8615907132852", at);
+  store_->record_send(peer, "+8615907132852", 150);
 
   EXPECT_EQ(store_->count_sends(target, 0), 4);
   EXPECT_EQ(store_->count_sends(target, 150), 3);  // "at or after"
@@ -252,6 +252,24 @@ TEST_F(StoreCodesTest, SendsCountPerKeyAndWindow) {
   EXPECT_EQ(store_->count_sends(peer, 0), 1);
   EXPECT_EQ(store_->count_sends("target:+8613800000000", 0), 0);
   EXPECT_EQ(store_->count_sends("target:+86159071328", 0), 0);  // keys match whole, not prefixes
+}
+
+TEST_F(StoreCodesTest, OtherTargetsCountDistinctTargetsPerKeyAndWindow) {
+  const std::string flow = "flow:flow-1";
+  store_->record_send(flow, "+8615907132852", 100);
+  store_->record_send(flow, "+8615907132852", 150);  // the same target twice counts once
+  store_->record_send(flow, "a@example.com", 150);
+  store_->record_send(flow, "+8613800000000", 200);
+  store_->record_send("flow:flow-2", "+8613900000000", 200);  // another key
+
+  EXPECT_EQ(store_->count_other_targets(flow, "+8618600000000", 0), 3);
+  EXPECT_EQ(store_->count_other_targets(flow, "+8615907132852", 0), 2);    // itself left out
+  EXPECT_EQ(store_->count_other_targets(flow, "+8618600000000", 150), 3);  // "at or after"
+  EXPECT_EQ(store_->count_other_targets(flow, "+8618600000000", 151), 1);
+  EXPECT_EQ(store_->count_other_targets(flow, "+8618600000000", 201), 0);
+  EXPECT_EQ(store_->count_other_targets("flow:flow-3", "+8618600000000", 0), 0);
+  EXPECT_EQ(store_->count_other_targets("flow:flow", "+8618600000000", 0), 0);  // whole keys
+  EXPECT_EQ(store_->count_sends(flow, 0), 4);
 }
 
 }  // namespace

@@ -84,6 +84,9 @@ TEST_F(StoreTest, FreshDatabaseGetsTheSessionTablesAndApplicationDefaults) {
   EXPECT_EQ(app->session_lifetime, SessionLifetime::kFixed);
   EXPECT_EQ(app->session_max_lifetime, kDefaultSessionMaxLifetime);
   EXPECT_FALSE(app->rotate_session_token);
+  // 009: mainland China numbers only, and the default hourly budget.
+  EXPECT_EQ(app->allowed_country_codes, std::vector<std::string>{"86"});
+  EXPECT_EQ(app->hourly_send_budget, kDefaultHourlySendBudget);
 }
 
 TEST_F(StoreTest, UpgradesAVersionFourDatabaseKeepingItsApplicationsSessionsAndKeys) {
@@ -418,10 +421,10 @@ TEST_F(StoreSessionsTest, PurgeRemovesOnlyExpiredRows) {
   add_flow(sample_flow("flow-now", "client-a", kNow));
 
   // Send accounting: two old rows, one at the cut (kept), one recent.
-  store_->record_send("target:+8615907132852", kNow - 7200);
-  store_->record_send("peer:203.0.113.7", kNow - 7200);
-  store_->record_send("target:+8615907132852", kNow - 3600);
-  store_->record_send("target:+8615907132852", kNow - 10);
+  store_->record_send("target:+8615907132852", "+8615907132852", kNow - 7200);
+  store_->record_send("peer:203.0.113.7", "+8615907132852", kNow - 7200);
+  store_->record_send("target:+8615907132852", "+8615907132852", kNow - 3600);
+  store_->record_send("target:+8615907132852", "+8615907132852", kNow - 10);
 
   // Rows the purge never touches.
   LoginCommit device;
@@ -494,10 +497,11 @@ TEST_F(StoreSessionsTest, PurgeDeletesAtMostABatchOfEachKind) {
     add_flow(sample_flow(id, "client-a", kNow - 1000 + i % 3));
     store_->insert_verification_code(sample_code("code-" + id, id));
   }
-  for (int i = 0; i < 3; ++i) store_->record_send("peer:203.0.113.7", kNow - 7200 + i);
+  for (int i = 0; i < 3; ++i)
+    store_->record_send("peer:203.0.113.7", "+8615907132852", kNow - 7200 + i);
   add_session(session("s-live", "1001"));
   add_flow(sample_flow("flow-live", "client-a", kNow + 600));
-  store_->record_send("peer:203.0.113.7", kNow);
+  store_->record_send("peer:203.0.113.7", "+8615907132852", kNow);
 
   PurgeRequest request;
   request.now = kNow;

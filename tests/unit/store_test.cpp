@@ -38,6 +38,8 @@ void expect_same(const Application& a, const Application& b) {
   EXPECT_EQ(a.session_lifetime, b.session_lifetime);
   EXPECT_EQ(a.session_max_lifetime, b.session_max_lifetime);
   EXPECT_EQ(a.rotate_session_token, b.rotate_session_token);
+  EXPECT_EQ(a.allowed_country_codes, b.allowed_country_codes);
+  EXPECT_EQ(a.hourly_send_budget, b.hourly_send_budget);
   EXPECT_EQ(a.created_at, b.created_at);
   EXPECT_EQ(a.updated_at, b.updated_at);
 }
@@ -166,6 +168,8 @@ TEST_F(StoreTest, UpgradesAVersionTwoDatabaseKeepingItsApplications) {
   expected.session_lifetime = SessionLifetime::kFixed;
   expected.session_max_lifetime = kDefaultSessionMaxLifetime;
   expected.rotate_session_token = false;
+  expected.allowed_country_codes = {"86"};  // 009
+  expected.hourly_send_budget = kDefaultHourlySendBudget;
   expect_same(*found, expected);
   ASSERT_EQ(store->list_applications().size(), 1U);
 
@@ -212,6 +216,8 @@ TEST_F(StoreTest, ApplicationRoundTrip) {
   changed.session_lifetime = SessionLifetime::kFixed;
   changed.session_max_lifetime = 3600;
   changed.rotate_session_token = false;
+  changed.allowed_country_codes = {"1"};
+  changed.hourly_send_budget = 5;
   changed.created_at = 1;  // not writable: the original creation time stays
   changed.updated_at = 1700009999;
   ASSERT_TRUE(store_->update_application(changed));

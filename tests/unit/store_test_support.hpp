@@ -122,6 +122,8 @@ class StoreTest : public ::testing::Test {
     app.session_lifetime = SessionLifetime::kSliding;
     app.session_max_lifetime = 86400;
     app.rotate_session_token = true;
+    app.allowed_country_codes = {"86", "852", "1"};
+    app.hourly_send_budget = 20;
     app.created_at = 1700000000;
     app.updated_at = 1700000001;
     return app;

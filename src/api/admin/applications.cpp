@@ -9,7 +9,8 @@
 namespace ciamd {
 namespace {
 
-// A string field, or a list of strings joined by commas (bind_methods, mfa_factors).
+// A string field, or a list of strings joined by commas (bind_methods, mfa_factors,
+// allowed_country_codes).
 Result<std::optional<std::string>> text_field(const boost::json::object& body,
                                               std::string_view key) {
   const boost::json::value* v = body.if_contains(key);
@@ -47,6 +48,7 @@ Result<AppChanges> changes_from(const boost::json::object& body, bool create) {
       {"id_token_alg", &AppChanges::id_token_alg},
       {"session_lifetime", &AppChanges::session_lifetime},
       {"tenant_id", &AppChanges::tenant_id},
+      {"allowed_country_codes", &AppChanges::allowed_country_codes},
   };
   static const std::pair<std::string_view, Number> kNumber[] = {
       {"id_token_ttl", &AppChanges::id_token_ttl},
@@ -54,6 +56,7 @@ Result<AppChanges> changes_from(const boost::json::object& body, bool create) {
       {"miniprogram_session_ttl", &AppChanges::miniprogram_session_ttl},
       {"weibo_session_ttl", &AppChanges::weibo_session_ttl},
       {"session_max_lifetime", &AppChanges::session_max_lifetime},
+      {"hourly_send_budget", &AppChanges::hourly_send_budget},
   };
   for (const auto& [key, value] : body) {
     bool known = false;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/phone.hpp"
 #include "flows/admin/checks.hpp"
 #include "flows/ids.hpp"
 #include "store/application_store.hpp"
@@ -13,6 +14,9 @@ namespace {
 // Ten years: longer sessions are a misconfiguration, not a policy.
 constexpr std::int64_t kMaxSessionTtl = 10LL * 365 * 24 * 3600;
 constexpr std::int64_t kMaxIdTokenTtl = 86400;
+// A thousand codes a second is far beyond any real application's needs and any SMS provider's
+// rate: a larger budget is a typo.
+constexpr std::int64_t kMaxHourlySendBudget = 1'000'000;
 
 bool valid_client_id(const std::string& id) {
   return valid_record_id(id, 8);
@@ -31,6 +35,26 @@ std::optional<ApiError> check_ttl(const std::optional<std::int64_t>& v, std::int
                             " seconds");
   }
   return std::nullopt;
+}
+
+// "86, +852,1" -> {"86", "852", "1"}: trimmed, an optional "+" dropped, repeats dropped; nullopt
+// when an item is no country calling code (core/phone) or the list is empty. An empty list would
+// refuse every number, which turning VERIFY_PHONE off says more plainly.
+std::optional<std::vector<std::string>> parse_country_codes(std::string_view csv) {
+  std::vector<std::string> codes;
+  std::size_t from = 0;
+  while (from <= csv.size()) {
+    const std::size_t comma = std::min(csv.find(',', from), csv.size());
+    std::string_view item = csv.substr(from, comma - from);
+    from = comma + 1;
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.starts_with('+')) item.remove_prefix(1);
+    if (!is_country_calling_code(item)) return std::nullopt;
+    if (std::find(codes.begin(), codes.end(), item) == codes.end()) codes.emplace_back(item);
+  }
+  if (codes.empty()) return std::nullopt;
+  return codes;
 }
 
 // Applies a change of appid and/or secret. The check is on the result, not on the change: an
@@ -106,6 +130,21 @@ std::optional<ApiError> apply(const AppChanges& c, Application& app) {
   if (auto e = check_ttl(c.session_max_lifetime, kMaxSessionTtl, "session max lifetime")) return e;
   if (c.session_max_lifetime) app.session_max_lifetime = *c.session_max_lifetime;
   if (c.rotate_session_token) app.rotate_session_token = *c.rotate_session_token;
+  if (c.allowed_country_codes) {
+    auto codes = parse_country_codes(*c.allowed_country_codes);
+    if (!codes) {
+      return invalid_argument(
+          "allowed country codes must be a list of country calling codes, such as 86,852");
+    }
+    app.allowed_country_codes = std::move(*codes);
+  }
+  if (c.hourly_send_budget) {
+    if (*c.hourly_send_budget < 1 || *c.hourly_send_budget > kMaxHourlySendBudget) {
+      return invalid_argument("hourly send budget must be between 1 and " +
+                              std::to_string(kMaxHourlySendBudget));
+    }
+    app.hourly_send_budget = *c.hourly_send_budget;
+  }
   if (auto e = apply_credentials(c.wechat_appid, c.wechat_secret, "wechat", app.wechat)) return e;
   if (auto e = apply_credentials(c.miniprogram_appid, c.miniprogram_secret, "miniprogram",
                                  app.miniprogram)) {

@@ -47,6 +47,10 @@ struct AppChanges {
   std::optional<std::string> session_lifetime;  // fixed | sliding
   std::optional<std::int64_t> session_max_lifetime;
   std::optional<bool> rotate_session_token;
+  // Country calling codes whose numbers get SMS codes, "86,852" ("+852" and spaces accepted);
+  // at least one.
+  std::optional<std::string> allowed_country_codes;
+  std::optional<std::int64_t> hourly_send_budget;  // codes sent per hour, 1 to 1,000,000
   std::optional<bool> enabled;
 };
 

@@ -8,9 +8,11 @@
 #include <exception>
 #include <optional>
 
+#include "core/phone.hpp"
 #include "exec/runtime.hpp"
 #include "flows/ids.hpp"
 #include "flows/mfa/mfa.hpp"
+#include "metrics/metrics.hpp"
 #include "store/shared_state_store.hpp"
 #include "store/store_error.hpp"
 #include "tokens/crypto.hpp"
@@ -19,6 +21,7 @@ namespace ciamd {
 namespace {
 
 constexpr std::int64_t kDay = 86'400;
+constexpr std::int64_t kHour = 3'600;
 constexpr std::uint32_t kCodeSpace = 1'000'000;
 // The largest multiple of 10^6 that fits 32 bits: values at or above it are redrawn, so every
 // code is equally likely.
@@ -140,7 +143,7 @@ Status method_enabled(const Application& app, Channel channel) {
 
 Verification::Verification(const FlowServices& services, CodeStore& codes, SharedStateStore& shared,
                            LoginStore& logins, VerificationSettings settings, std::string code_key,
-                           Sender* sms, Sender* email)
+                           Sender* sms, Sender* email, Metrics* metrics)
     : services_(services),
       codes_(codes),
       shared_(shared),
@@ -148,7 +151,8 @@ Verification::Verification(const FlowServices& services, CodeStore& codes, Share
       settings_(std::move(settings)),
       key_(std::move(code_key)),
       sms_(sms),
-      email_(email) {}
+      email_(email),
+      metrics_(metrics) {}
 
 std::string Verification::new_code() {
   for (;;) {
@@ -165,21 +169,59 @@ std::string Verification::code_hash(std::string_view code) const {
   return crypto::hex_encode(crypto::hmac_sha256(key_, code));
 }
 
-Status Verification::check_limits_blocking(const std::string& target, const std::string& peer,
-                                           UnixSeconds now) const {
+std::optional<Verification::Refusal> Verification::check_limits_blocking(
+    const Application& app, const FlowState& flow, const std::string& target,
+    const DeviceContext& device, UnixSeconds now) const {
   CodeStore& store = codes_;
   const std::string target_key = "target:" + target;
   if (settings_.resend_interval > 0 &&
       store.count_sends(target_key, now - settings_.resend_interval + 1) > 0) {
-    return ApiError{ErrorCode::kTooManyRequests, "resend interval"};
+    return Refusal{"resend_interval", "resend interval"};
   }
   if (store.count_sends(target_key, now - kDay + 1) >= settings_.daily_cap_per_target) {
-    return ApiError{ErrorCode::kTooManyRequests, "daily cap per target"};
+    return Refusal{"target_cap", "daily cap per target"};
   }
+  // Since the flow began: its rows outlive it (send_events are kept a day, a flow at most a day).
+  if (store.count_other_targets("flow:" + flow.id, target, flow.created_at) >=
+      settings_.targets_per_flow) {
+    return Refusal{"flow_targets", "targets per flow"};
+  }
+  const std::string& peer = device.peer_address;
   if (store.count_sends("peer:" + peer, now - kDay + 1) >= settings_.daily_cap_per_peer) {
-    return ApiError{ErrorCode::kTooManyRequests, "daily cap per peer " + peer};
+    return Refusal{"peer_cap", "daily cap per peer " + peer};
   }
-  return Done{};
+  if (store.count_other_targets("device:" + device.fingerprint, target, now - kDay + 1) >=
+      settings_.daily_targets_per_device) {
+    return Refusal{"device_targets", "daily targets per device fingerprint"};
+  }
+  if (store.count_sends("app:" + app.client_id, now - kHour + 1) >= app.hourly_send_budget) {
+    warn_budget_spent(app, now);
+    return Refusal{"budget", "hourly send budget of the application"};
+  }
+  return std::nullopt;
+}
+
+ApiError Verification::refuse(const Application& app, std::string_view reason,
+                              ApiError error) const {
+  if (metrics_ != nullptr) metrics_->count_verification_refused(app.client_id, reason);
+  return error;
+}
+
+void Verification::warn_budget_spent(const Application& app, UnixSeconds now) const {
+  {
+    const std::lock_guard lock(budget_warned_mutex_);
+    const auto [it, first] = budget_warned_.try_emplace(app.client_id, now);
+    if (!first) {
+      if (now - it->second < kHour) return;
+      it->second = now;
+    }
+  }
+  spdlog::warn(
+      "application {} has sent its hourly send budget of {} verification codes; further codes are "
+      "refused (429) until sends of the last hour age out. Normal traffic: raise it (ciamd app "
+      "update --hourly-send-budget); else look for SMS pumping "
+      "(ciamd_verification_refused_total)",
+      app.client_id, app.hourly_send_budget);
 }
 
 Notification Verification::message(CodePurpose purpose, const std::string& target,
@@ -220,56 +262,83 @@ Task<Status> Verification::request_code(const Application& app, const FlowState&
   } else {
     target = std::move(*named);
   }
-  co_return co_await send(flow, purpose, std::move(target), lang, device);
+  co_return co_await send(app, flow, purpose, std::move(target), lang, device);
 }
 
-Task<Status> Verification::send(const FlowState& flow, CodePurpose purpose, std::string target,
-                                Language lang, const DeviceContext& device) const {
-  Sender* sender = channel_of(purpose) == Channel::kSms ? sms_ : email_;
+Task<Status> Verification::send(const Application& app, const FlowState& flow, CodePurpose purpose,
+                                std::string target, Language lang,
+                                const DeviceContext& device) const {
+  const Channel channel = channel_of(purpose);
+  // First, so that a number the application never serves costs nothing: no lease, no store call.
+  if (channel == Channel::kSms &&
+      std::find(app.allowed_country_codes.begin(), app.allowed_country_codes.end(),
+                country_calling_code(target)) == app.allowed_country_codes.end()) {
+    co_return refuse(app, "country",
+                     ApiError{ErrorCode::kCountryNotAllowed,
+                              "country code +" + country_calling_code(target) + " not allowed"});
+  }
+  Sender* sender = channel == Channel::kSms ? sms_ : email_;
   if (sender == nullptr) {
     co_return ApiError{ErrorCode::kCodeSendFailed,
-                       channel_of(purpose) == Channel::kSms
-                           ? "no SMS sender configured ([notify] sms)"
-                           : "no email sender configured ([notify] email)"};
+                       channel == Channel::kSms ? "no SMS sender configured ([notify] sms)"
+                                                : "no email sender configured ([notify] email)"};
   }
   // Taken before the limit checks, so that concurrent sends (on any node) cannot all pass them
-  // before the first one is recorded. The holder is this request alone: a second send from this
-  // very node is refused as well.
-  const std::string lease = "send/" + target;
+  // before the first one is recorded: the target's lease for the per-target limits, the flow's
+  // for its cap of targets. The holder is this request alone: a second send from this very node
+  // is refused as well. Taking a lease never waits, so the order of the two cannot deadlock.
   const std::string holder = node_id() + "/" + crypto::random_hex(8);
   const UnixSeconds now = services_.clock();
-  const bool held = co_await services_.pool.run([this, &lease, &holder, now] {
-    return shared_.acquire_lease(lease, holder, now, now + kSendLeaseTtl);
+  const std::string target_lease = "send/" + target;
+  const std::string flow_lease = "send-flow/" + flow.id;
+  const int held = co_await services_.pool.run([&, now] {
+    if (!shared_.acquire_lease(target_lease, holder, now, now + kSendLeaseTtl)) return 0;
+    if (shared_.acquire_lease(flow_lease, holder, now, now + kSendLeaseTtl)) return 2;
+    shared_.release_lease(target_lease, holder);
+    return 1;
   });
-  if (!held) co_return ApiError{ErrorCode::kTooManyRequests, "a send to this target is under way"};
+  if (held == 0) {
+    co_return refuse(app, "in_progress",
+                     ApiError{ErrorCode::kTooManyRequests, "a send to this target is under way"});
+  }
+  if (held == 1) {
+    co_return refuse(app, "in_progress",
+                     ApiError{ErrorCode::kTooManyRequests, "a send of this flow is under way"});
+  }
 
   // Released on every way out, an exception included; a handler cannot co_await, so the
   // exception is carried past the release.
   std::exception_ptr thrown;
   std::optional<Status> result;
   try {
-    result.emplace(co_await send_leased(flow, purpose, target, lang, device, *sender));
+    result.emplace(co_await send_leased(app, flow, purpose, target, lang, device, *sender));
   } catch (...) {
     thrown = std::current_exception();
   }
-  try {
-    co_await services_.pool.run([this, &lease, &holder] { shared_.release_lease(lease, holder); });
-  } catch (const StoreError& e) {
-    // The send itself is settled; the lease expires kSendLeaseTtl after it was taken.
-    spdlog::warn("could not release the lease {}: {}", lease, e.what());
+  for (const std::string* lease : {&flow_lease, &target_lease}) {
+    try {
+      co_await services_.pool.run(
+          [this, lease, &holder] { shared_.release_lease(*lease, holder); });
+    } catch (const StoreError& e) {
+      // The send itself is settled; the lease expires kSendLeaseTtl after it was taken.
+      spdlog::warn("could not release the lease {}: {}", *lease, e.what());
+    }
   }
   if (thrown) std::rethrow_exception(thrown);
   co_return std::move(*result);
 }
 
-Task<Status> Verification::send_leased(const FlowState& flow, CodePurpose purpose,
-                                       const std::string& target, Language lang,
-                                       const DeviceContext& device, Sender& sender) const {
+Task<Status> Verification::send_leased(const Application& app, const FlowState& flow,
+                                       CodePurpose purpose, const std::string& target,
+                                       Language lang, const DeviceContext& device,
+                                       Sender& sender) const {
   const UnixSeconds now = services_.clock();
-  const std::string peer = device.peer_address;
-  Status allowed = co_await services_.pool.run(
-      [this, &target, &peer, now] { return check_limits_blocking(target, peer, now); });
-  if (!allowed) co_return allowed.error();
+  std::optional<Refusal> refused = co_await services_.pool.run(
+      [&, now] { return check_limits_blocking(app, flow, target, device, now); });
+  if (refused) {
+    co_return refuse(app, refused->reason,
+                     ApiError{ErrorCode::kTooManyRequests, std::move(refused->detail)});
+  }
 
   const std::string code = new_code();
   Notification note = message(purpose, target, code, lang);
@@ -288,10 +357,13 @@ Task<Status> Verification::send_leased(const FlowState& flow, CodePurpose purpos
   row.code_hash = code_hash(code);
   row.created_at = at;
   row.expires_at = at + settings_.code_ttl;
-  co_await services_.pool.run([this, &row, &target, &peer, at] {
+  co_await services_.pool.run([&, at] {
     codes_.insert_verification_code(row);
-    codes_.record_send("target:" + target, at);
-    codes_.record_send("peer:" + peer, at);
+    for (const std::string& key :
+         {"target:" + target, "peer:" + device.peer_address, "flow:" + flow.id,
+          "device:" + device.fingerprint, "app:" + app.client_id}) {
+      codes_.record_send(key, target, at);
+    }
   });
   co_return Done{};
 }

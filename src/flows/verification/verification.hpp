@@ -6,18 +6,41 @@
 //           phone or email (flows/mfa/mfa.hpp: PARAM.0117, PARAM.0118); any other flow: the
 //           application binds with that channel (PARAM.0116) and the request names a target
 //           (PARAM.0110 phone, PARAM.0112 email).
-// send():   one send per target at a time, across every node sharing the database: the lease
-//           "send/<target>" (SharedStateStore::acquire_lease) is held from before the limit checks
-//           until the code is stored or the send failed; a second send meanwhile is 429
-//           COMMON.0429. Then rate limits (same target within resend_interval; daily caps per
-//           target and per TCP peer address, never X-device-ip) -> 429 COMMON.0429; then a 6-digit
-//           code from the CSPRNG (uniform) is delivered through the channel's Sender. A failure (or
-//           no sender configured) is CAPTCHA.0006 and writes nothing: the code is never stored (so
-//           it can never be used), nothing counts against the limits, the previous code stays. On
+// send():   the checks in this order, the first failure wins; every refusal writes nothing (no
+//           code, no lease, nothing counted) and counts ciamd_verification_refused_total{reason}:
+//           1. an SMS to a number whose country calling code is not among the application's
+//              allowed_country_codes -> PARAM.0122 (reason "country"), before any lease or store
+//              call. Emails have no country.
+//           2. no sender for the channel -> CAPTCHA.0006.
+//           3. one send per target and one per flow at a time, across every node sharing the
+//              database: the leases "send/<target>" and "send-flow/<flow id>"
+//              (SharedStateStore::acquire_lease) are held from before the limit checks until the
+//              code is stored or the send failed; a second send meanwhile is 429 COMMON.0429
+//              ("in_progress"). The flow's lease keeps concurrent sends of one flow to new targets
+//              from all passing check 6 before the first is recorded.
+//           4. the same target within resend_interval -> 429 ("resend_interval");
+//           5. daily_cap_per_target sends to the target in 24 h -> 429 ("target_cap");
+//           6. the flow has sent to targets_per_flow other targets -> 429 ("flow_targets"): a
+//              state token reaches a few phones/emails, then only those again;
+//           7. daily_cap_per_peer sends from the TCP peer address in 24 h (never X-device-ip)
+//              -> 429 ("peer_cap");
+//           8. the X-device-fingerprint has sent to daily_targets_per_device other targets in
+//              24 h -> 429 ("device_targets"); the fingerprint is the client's word, so this adds
+//              to 6 and 7 and replaces neither;
+//           9. the application sent hourly_send_budget codes in the last hour (every node, both
+//              channels) -> 429 ("budget"), with one warning in the log per application and hour
+//              (per node). Last, so that only sends nothing else refused count as over budget.
+//           Checks 4-9 count what the store recorded (CodeStore::count_sends,
+//           count_other_targets), so they hold across nodes; 8 and 9 may be overrun by the sends
+//           under way at the moment (different targets and flows do not wait on each other).
+//           Then a 6-digit code from the CSPRNG (uniform) is delivered through the channel's
+//           Sender. A failure is CAPTCHA.0006 and writes nothing: the code is never stored (so it
+//           can never be used), nothing counts against the limits, the previous code stays. On
 //           success the code is stored only as hex HMAC-SHA256 under the "verification-code"
 //           key, bound to (flow id, purpose, target), expiring code_ttl after delivery;
-//           inserting it revokes the previous code of that target. Then one send is recorded
-//           for "target:<target>" and one for "peer:<peer>".
+//           inserting it revokes the previous code of that target. Then one send naming the
+//           target is recorded for each of "target:<target>", "peer:<peer>", "flow:<flow id>",
+//           "device:<fingerprint>" and "app:<client id>".
 // verify(): the live code of (flow, purpose, target) compared in constant time; none or wrong is
 //           CAPTCHA.0007, and a wrong one counts an attempt (the max_attempts-th revokes it).
 //           The caller consumes the returned code in its commit (LoginCommit::consume_code_id).
@@ -30,9 +53,11 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/error.hpp"
 #include "core/model.hpp"
@@ -69,14 +94,16 @@ std::optional<std::string> normalize_email(std::string_view input);
 Status method_enabled(const Application& app, Channel channel);
 
 class LoginStore;
+class Metrics;
 class SharedStateStore;
 
 class Verification {
  public:
   // `code_key`: sealer.derive_key("verification-code"). A null sender: that channel is off.
+  // `metrics`, when set, counts every refusal by a limit (ciamd_verification_refused_total).
   Verification(const FlowServices& services, CodeStore& codes, SharedStateStore& shared,
                LoginStore& logins, VerificationSettings settings, std::string code_key, Sender* sms,
-               Sender* email);
+               Sender* email, Metrics* metrics = nullptr);
 
   // A code for `flow`, as a client asks for one: the rules above, then send(). `named`: the
   // normalised phone or email the request named, if any.
@@ -84,8 +111,8 @@ class Verification {
                             std::optional<std::string> named, Language lang,
                             const DeviceContext& device) const;
 
-  Task<Status> send(const FlowState& flow, CodePurpose purpose, std::string target, Language lang,
-                    const DeviceContext& device) const;
+  Task<Status> send(const Application& app, const FlowState& flow, CodePurpose purpose,
+                    std::string target, Language lang, const DeviceContext& device) const;
 
   // Blocking (store calls): run it on the pool.
   Result<VerificationCode> verify_blocking(const std::string& flow_id, CodePurpose purpose,
@@ -101,10 +128,21 @@ class Verification {
 
  private:
   // send() once the target's lease is held (and the sender is known).
-  Task<Status> send_leased(const FlowState& flow, CodePurpose purpose, const std::string& target,
-                           Language lang, const DeviceContext& device, Sender& sender) const;
-  Status check_limits_blocking(const std::string& target, const std::string& peer,
-                               UnixSeconds now) const;
+  Task<Status> send_leased(const Application& app, const FlowState& flow, CodePurpose purpose,
+                           const std::string& target, Language lang, const DeviceContext& device,
+                           Sender& sender) const;
+  // Checks 4-9 of send(): the reason (a metrics label) and the detail of the first limit
+  // reached, or nullopt.
+  struct Refusal {
+    std::string_view reason;
+    std::string detail;
+  };
+  std::optional<Refusal> check_limits_blocking(const Application& app, const FlowState& flow,
+                                               const std::string& target,
+                                               const DeviceContext& device, UnixSeconds now) const;
+  ApiError refuse(const Application& app, std::string_view reason, ApiError error) const;
+  // Logs that `app` spent its budget, once an hour per application on this node.
+  void warn_budget_spent(const Application& app, UnixSeconds now) const;
   Notification message(CodePurpose purpose, const std::string& target, const std::string& code,
                        Language lang) const;
 
@@ -116,6 +154,10 @@ class Verification {
   std::string key_;
   Sender* sms_;
   Sender* email_;
+  Metrics* metrics_;
+  // client id -> when this node last warned that the application spent its budget.
+  mutable std::mutex budget_warned_mutex_;
+  mutable std::unordered_map<std::string, UnixSeconds> budget_warned_;
 };
 
 }  // namespace ciamd

@@ -1,5 +1,6 @@
 #include "store/sql/rows.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <utility>
 
@@ -32,6 +33,26 @@ std::string names_csv(const std::vector<T>& values) {
     csv += to_string(v);
   }
   return csv;
+}
+
+std::string join_csv(const std::vector<std::string>& values) {
+  std::string csv;
+  for (const std::string& v : values) {
+    if (!csv.empty()) csv += ',';
+    csv += v;
+  }
+  return csv;
+}
+
+// "" is the empty list (flows/admin/applications never stores one; the store keeps what it gets).
+std::vector<std::string> split_csv(const std::string& csv) {
+  std::vector<std::string> values;
+  for (std::size_t from = 0; from < csv.size();) {
+    const std::size_t comma = std::min(csv.find(',', from), csv.size());
+    values.push_back(csv.substr(from, comma - from));
+    from = comma + 1;
+  }
+  return values;
 }
 
 std::vector<BindMethod> read_bind_methods(const std::string& csv) {
@@ -148,15 +169,16 @@ std::string insert_sql(const Table& table) {
 }
 
 void bind_application(Statement& stmt, const Application& app, const Sealer& sealer) {
-  stmt.bind_all(
-      app.client_id, app.name, app.enabled, to_string(app.unbound), names_csv(app.bind_methods),
-      to_string(app.access), to_string(app.mfa), names_csv(app.mfa_factors), app.wechat.appid,
-      seal_secret(sealer, app.wechat.secret, wechat_secret_aad(app.client_id)),
-      app.wechat_session_ttl, app.miniprogram.appid,
-      seal_secret(sealer, app.miniprogram.secret, miniprogram_secret_aad(app.client_id)),
-      app.miniprogram_session_ttl, app.weibo_app_key, app.weibo_session_ttl, app.id_token_ttl,
-      to_string(app.id_token_alg), to_string(app.session_lifetime), app.session_max_lifetime,
-      app.rotate_session_token, app.created_at, app.updated_at, app.tenant_id);
+  stmt.bind_all(app.client_id, app.name, app.enabled, to_string(app.unbound),
+                names_csv(app.bind_methods), to_string(app.access), to_string(app.mfa),
+                names_csv(app.mfa_factors), app.wechat.appid,
+                seal_secret(sealer, app.wechat.secret, wechat_secret_aad(app.client_id)),
+                app.wechat_session_ttl, app.miniprogram.appid,
+                seal_secret(sealer, app.miniprogram.secret, miniprogram_secret_aad(app.client_id)),
+                app.miniprogram_session_ttl, app.weibo_app_key, app.weibo_session_ttl,
+                app.id_token_ttl, to_string(app.id_token_alg), to_string(app.session_lifetime),
+                app.session_max_lifetime, app.rotate_session_token, app.created_at, app.updated_at,
+                app.tenant_id, join_csv(app.allowed_country_codes), app.hourly_send_budget);
 }
 
 Application read_application(const Statement& row, const Sealer& sealer) {
@@ -190,6 +212,8 @@ Application read_application(const Statement& row, const Sealer& sealer) {
   app.created_at = row.int64(21);
   app.updated_at = row.int64(22);
   app.tenant_id = row.text(23);
+  app.allowed_country_codes = split_csv(row.text(24));
+  app.hourly_send_budget = row.int64(25);
   return app;
 }
 

@@ -29,7 +29,7 @@ inline constexpr Table kApplications{
     "mfa_factors, wechat_appid, wechat_secret_sealed, wechat_session_ttl, miniprogram_appid, "
     "miniprogram_secret_sealed, miniprogram_session_ttl, weibo_app_key, weibo_session_ttl, "
     "id_token_ttl, id_token_alg, session_lifetime, session_max_lifetime, rotate_session_token, "
-    "created_at, updated_at, tenant_id"};
+    "created_at, updated_at, tenant_id, allowed_country_codes, hourly_send_budget"};
 inline constexpr Table kUsers{"users",
                               "id, username, name, mobile, email, status, created_at, updated_at"};
 inline constexpr Table kIdentities{

@@ -128,8 +128,8 @@ bool SqlStore::update_application(const Application& app) {
       "wechat_secret_sealed = ?10, wechat_session_ttl = ?11, miniprogram_appid = ?12, "
       "miniprogram_secret_sealed = ?13, miniprogram_session_ttl = ?14, weibo_app_key = ?15, "
       "weibo_session_ttl = ?16, id_token_ttl = ?17, id_token_alg = ?18, session_lifetime = ?19, "
-      "session_max_lifetime = ?20, rotate_session_token = ?21, updated_at = ?23, tenant_id = ?24 "
-      "WHERE client_id = ?1";
+      "session_max_lifetime = ?20, rotate_session_token = ?21, updated_at = ?23, tenant_id = ?24, "
+      "allowed_country_codes = ?25, hourly_send_budget = ?26 WHERE client_id = ?1";
   auto conn = pool_->acquire();
   auto stmt = conn->prepare(sql);
   sql::bind_application(stmt, app, sealer_);
@@ -401,10 +401,11 @@ int SqlStore::record_failed_attempt(std::string_view code_id, int max_attempts) 
   return stmt.step() ? static_cast<int>(stmt.int64(0)) : 0;
 }
 
-void SqlStore::record_send(std::string_view key, UnixSeconds at) {
+void SqlStore::record_send(std::string_view key, std::string_view target, UnixSeconds at) {
   auto conn = pool_->acquire();
-  auto stmt = conn->prepare("INSERT INTO send_events (send_key, sent_at) VALUES (?1, ?2)");
-  stmt.bind_all(key, at);
+  auto stmt =
+      conn->prepare("INSERT INTO send_events (send_key, target, sent_at) VALUES (?1, ?2, ?3)");
+  stmt.bind_all(key, target, at);
   stmt.execute();
 }
 
@@ -413,6 +414,19 @@ int SqlStore::count_sends(std::string_view key, UnixSeconds since) {
   auto stmt =
       conn->prepare("SELECT COUNT(*) FROM send_events WHERE send_key = ?1 AND sent_at >= ?2");
   stmt.bind_all(key, since);
+  stmt.step();
+  return static_cast<int>(stmt.int64(0));
+}
+
+int SqlStore::count_other_targets(std::string_view key, std::string_view target,
+                                  UnixSeconds since) {
+  auto conn = pool_->acquire();
+  // send_events_key_idx narrows to the key's rows in the window; a key has few of them (a flow a
+  // handful, a device at most its daily cap), so the distinct count is cheap.
+  auto stmt = conn->prepare(
+      "SELECT COUNT(DISTINCT target) FROM send_events "
+      "WHERE send_key = ?1 AND sent_at >= ?2 AND target <> ?3");
+  stmt.bind_all(key, since, target);
   stmt.step();
   return static_cast<int>(stmt.int64(0));
 }

@@ -66,8 +66,10 @@ class SqlStore final : public Store {
                                                  std::string_view target, UnixSeconds now) override;
   int record_failed_attempt(std::string_view code_id, int max_attempts) override;
 
-  void record_send(std::string_view key, UnixSeconds at) override;
+  void record_send(std::string_view key, std::string_view target, UnixSeconds at) override;
   int count_sends(std::string_view key, UnixSeconds since) override;
+  int count_other_targets(std::string_view key, std::string_view target,
+                          UnixSeconds since) override;
 
   // Leases and shared server tokens, in sql_shared.cpp.
   bool acquire_lease(std::string_view name, std::string_view holder, UnixSeconds now,

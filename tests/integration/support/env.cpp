@@ -79,6 +79,10 @@ std::vector<std::string> app_flags(const AppSpec& spec, const std::string& wecha
   opt("--mfa-factors", spec.mfa_factors);
   opt("--id-token-alg", spec.id_token_alg);
   opt("--session-lifetime", spec.session_lifetime);
+  opt("--allowed-country-codes", spec.allowed_country_codes);
+  if (spec.hourly_send_budget) {
+    f.insert(f.end(), {"--hourly-send-budget", std::to_string(*spec.hourly_send_budget)});
+  }
   if (spec.session_max_lifetime) {
     f.insert(f.end(), {"--session-max-lifetime", std::to_string(*spec.session_max_lifetime)});
   }

@@ -83,6 +83,8 @@ struct AppSpec {
   std::optional<std::string> session_lifetime{};  // fixed|sliding
   std::optional<std::int64_t> session_max_lifetime{};
   bool rotate_session_token = false;
+  std::optional<std::string> allowed_country_codes{};  // "86,852"
+  std::optional<std::int64_t> hourly_send_budget{};
 };
 
 // The `ciamd app create|update` flags for `spec` (without the subcommand). The mini program flags
@@ -105,14 +107,17 @@ struct NotifySetup {
   int smtp_timeout_ms = 5000;
 };
 
-// [verification]. The per-peer cap defaults high here: every test request comes from 127.0.0.1,
-// so a suite sharing one Env would otherwise run into it.
+// [verification]. The per-peer and per-device caps default high here: every test request comes
+// from 127.0.0.1 with the Env's one fingerprint, so a suite sharing one Env would otherwise run
+// into them. targets_per_flow keeps the server's default.
 struct VerificationSetup {
   int code_ttl = 300;
   int max_attempts = 5;
   int resend_interval = 60;
   int daily_cap_per_target = 10;
   int daily_cap_per_peer = 100000;
+  int targets_per_flow = 3;
+  int daily_targets_per_device = 100000;
 };
 
 // Deviations from the standard wiring, for tests of upstream failures and code delivery.

@@ -50,7 +50,9 @@ std::string Env::verification_toml() const {
          std::to_string(v.code_ttl) + "\nmax_attempts = " + std::to_string(v.max_attempts) +
          "\nresend_interval = " + std::to_string(v.resend_interval) +
          "\ndaily_cap_per_target = " + std::to_string(v.daily_cap_per_target) +
-         "\ndaily_cap_per_peer = " + std::to_string(v.daily_cap_per_peer) + "\n";
+         "\ndaily_cap_per_peer = " + std::to_string(v.daily_cap_per_peer) +
+         "\ntargets_per_flow = " + std::to_string(v.targets_per_flow) +
+         "\ndaily_targets_per_device = " + std::to_string(v.daily_targets_per_device) + "\n";
 }
 
 void Env::write_config() {

@@ -50,6 +50,9 @@ const std::map<std::string, ExpectedError, std::less<>>& catalog() {
          "该用户无法使用此二次认证方式"});
     add({"IDAAS.SDK.PARAM.0118", 400, "The mobile number or email is not the user's own",
          "手机号或邮箱不是该用户本人的"});
+    add({"IDAAS.SDK.PARAM.0122", 400,
+         "Mobile numbers of this country or region are not supported by the application",
+         "该应用不支持此国家或地区的手机号"});
     add({"IDAAS.SDK.SOCIAL.0001", 400,
          "The account is already bound to another user of this provider",
          "该账号已绑定该平台的其他用户"});
