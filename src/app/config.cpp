@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <iterator>
 #include <sstream>
 #include <variant>
 
@@ -506,6 +507,28 @@ std::vector<std::string> startup_warnings(const Config& cfg) {
   return out;
 }
 
+namespace {
+
+// A CA bundle a key names must be there, readable and hold a certificate, found at load time:
+// before anything is written, and not as a bare TLS library message at the first upstream call.
+void check_ca_file(const Config& cfg, const ConfigKey& key, const std::string& file) {
+  namespace fs = std::filesystem;
+  if (file.empty()) return;
+  const std::string where = describe_key(cfg, key) + " names " + file + ", ";
+  std::error_code ec;
+  const fs::file_status status = fs::status(file, ec);
+  if (!fs::exists(status)) throw ConfigError(where + "which does not exist");
+  if (!fs::is_regular_file(status)) throw ConfigError(where + "which is not a regular file");
+  std::ifstream in(file);
+  if (!in) throw ConfigError(where + "which cannot be read: " + std::strerror(errno));
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    throw ConfigError(where + "which holds no PEM certificate");
+  }
+}
+
+}  // namespace
+
 Config load_config(const std::string& path) {
   Config cfg;
   if (!path.empty()) apply_file(cfg, path);
@@ -514,6 +537,8 @@ Config load_config(const std::string& path) {
   if (!cfg.admin.listen.empty()) parse_listen(cfg.admin.listen);
   validate_notify(cfg);
   require_one_of("[log] format", cfg.log.format, {"text", "json"});
+  check_ca_file(cfg, {"upstream", "ca_file"}, cfg.upstream.ca_file);
+  check_ca_file(cfg, {"notify", "smtp_ca_file"}, cfg.notify.smtp_ca_file);
   return cfg;
 }
 

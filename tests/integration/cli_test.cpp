@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-
 #include <fstream>
 #include <regex>
 
@@ -378,6 +377,16 @@ TEST_F(Cli, MisspeltEnvironmentVariablesAreRefused) {
   EXPECT_TRUE(has(r.err,
                   "environment variable CIAMD_SERVR_LISTEN names no configuration key "
                   "(did you mean CIAMD_SERVER_LISTEN?)"))
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(c.dir / "ciamd.db")) << "nothing may be done";
+}
+
+TEST_F(Cli, AnUnreadableCaFileStopsServeBeforeAnythingIsWritten) {
+  const OwnConfig c = own_config(env().dir(), "[upstream]\nca_file = \"/nonexistent/ca.pem\"\n");
+  const RunResult r = run_ciamd(c, {"serve"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(has(r.err, "[upstream] ca_file (set in " + c.config.string() +
+                             ") names /nonexistent/ca.pem, which does not exist"))
       << r.err;
   EXPECT_FALSE(std::filesystem::exists(c.dir / "ciamd.db")) << "nothing may be done";
 }

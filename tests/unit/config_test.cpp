@@ -160,6 +160,32 @@ TEST_F(ConfigFile, UnknownCiamdEnvironmentVariablesAreErrors) {
   }
 }
 
+TEST_F(ConfigFile, CaFilesAreCheckedAtLoadWithTheKeyThePathAndTheReason) {
+  const std::string missing = path_ + ".missing-ca.pem";
+  {
+    const std::string message =
+        error_of([&] { load_config(write("[upstream]\nca_file = \"" + missing + "\"\n")); });
+    EXPECT_NE(message.find("[upstream] ca_file (set in " + path_ + ") names " + missing),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("does not exist"), std::string::npos) << message;
+  }
+  {
+    setenv("CIAMD_NOTIFY_SMTP_CA_FILE", missing.c_str(), 1);
+    const std::string message = error_of([] { load_config(""); });
+    unsetenv("CIAMD_NOTIFY_SMTP_CA_FILE");
+    EXPECT_NE(message.find("[notify] smtp_ca_file (set by CIAMD_NOTIFY_SMTP_CA_FILE)"),
+              std::string::npos)
+        << message;
+  }
+  const std::string not_pem = path_ + ".not-pem";
+  std::ofstream(not_pem) << "hello";
+  const std::string message =
+      error_of([&] { load_config(write("[upstream]\nca_file = \"" + not_pem + "\"\n")); });
+  EXPECT_NE(message.find("holds no PEM certificate"), std::string::npos) << message;
+  std::remove(not_pem.c_str());
+}
+
 TEST_F(ConfigFile, MasterKeyFileMessagesSayWhyAndWhichSettingNamesIt) {
   const std::string missing = path_ + ".missing-key";
   {
