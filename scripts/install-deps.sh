@@ -12,6 +12,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev
   curl jq wrk
+  # scripts/fuzz.sh: clang, and the sanitizer and libFuzzer runtimes, which clang only recommends
+  # (this script installs without recommends).
+  clang libclang-rt-14-dev
 )
 
 missing=()
