@@ -15,6 +15,9 @@ packages=(
   # scripts/test-package.sh: dpkg-shlibdeps (dpkg-dev) computes the package's Depends, and
   # systemd-analyze checks its unit. Every Debian 12 machine has systemd; containers may not.
   dpkg-dev systemd
+  # scripts/fuzz.sh: clang, and the sanitizer and libFuzzer runtimes, which clang only recommends
+  # (this script installs without recommends).
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -57,6 +57,20 @@ if [ "${CIAMD_TEST_PACKAGE:-1}" != 0 ]; then
   CIAMD_PACKAGE_BUILD_DIR="$release_dir" timeout --kill-after=30 600 bash scripts/test-package.sh
 fi
 
+# The unit test binaries once more, built with ASan + UBSan (scripts/sanitize.sh, docs/fuzzing.md):
+# any report fails the run. Not the integration tests: under the sanitizers they take too long on
+# two cores (scripts/sanitize.sh without --unit runs them). After the Release build, so that what
+# the plain builds find is reported first.
+bash scripts/sanitize.sh --unit
+
+# Every fuzzing harness (fuzz/) for a short while from its seed corpus: a crash fails the run, and
+# the summary line gives each harness's run count. Long runs are for a quiet machine
+# (docs/fuzzing.md). CIAMD_TEST_FUZZ_SECONDS=0 skips this step.
+fuzz_seconds=${CIAMD_TEST_FUZZ_SECONDS:-12}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  bash scripts/fuzz.sh "$fuzz_seconds"
+fi
+
 # The last line counts the tests as one line, after the steps that print more once ctest is done.
 # ctest's own summary gives the total and the failures; the tests it skipped (the PostgreSQL-only
 # suites' SQLite variants) are listed one a line as "(Skipped)".

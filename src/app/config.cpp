@@ -294,7 +294,7 @@ void apply_file(Config& cfg, const std::string& path) {
 // those the project's scripts and tests set for themselves (scripts/demo.sh, scripts/test.sh,
 // bench/run.sh, the ctest fixtures), which reach ciamd because it runs in their environment.
 // docs/configuration.md lists them; any other CIAMD_* variable is an error.
-constexpr std::array<std::string_view, 12> kNotConfigVariables{
+constexpr std::array<std::string_view, 16> kNotConfigVariables{
     "CIAMD_CONFIG",
     "CIAMD_TEST_DATABASE",
     "CIAMD_TEST_POSTGRES_URL",
@@ -307,6 +307,10 @@ constexpr std::array<std::string_view, 12> kNotConfigVariables{
     "CIAMD_BENCH_PORT",
     "CIAMD_TEST_PACKAGE",
     "CIAMD_PACKAGE_BUILD_DIR",
+    "CIAMD_TEST_FUZZ_SECONDS",
+    "CIAMD_FUZZ_BUILD_DIR",
+    "CIAMD_FUZZ_KEEP_CORPUS",
+    "CIAMD_SANITIZE_BUILD_DIR",
 };
 
 std::vector<std::string> env_names() {
