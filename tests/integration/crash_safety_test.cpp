@@ -53,17 +53,8 @@ struct Success {
   std::string session_token;
 };
 
-std::string field_of(const HttpResult& r, std::string_view key) {
-  try {
-    const boost::json::value v = r.json();
-    return v.is_object() ? string_at(v.as_object(), key) : std::string();
-  } catch (const std::exception&) {
-    return {};
-  }
-}
-
 bool is_success_answer(const HttpResult& r) {
-  return r.status == 200 && field_of(r, "status") == "SUCCESS";
+  return r.status == 200 && r.string_field("status") == "SUCCESS";
 }
 
 // The outbox as far as it parses: a server killed mid-line leaves a torn last line, which is
@@ -135,7 +126,7 @@ class CrashSafety : public ::testing::Test {
             record_failure("login: " + r->describe());
             break;
           }
-          own_tokens.push_back(field_of(*r, "session_token"));
+          own_tokens.push_back(r->string_field("session_token"));
           record_success({login_client_, u.user_key, subject_of(*r), own_tokens.back()});
           break;
         }
@@ -146,7 +137,7 @@ class CrashSafety : public ::testing::Test {
                          own_tokens[static_cast<std::size_t>(round) % own_tokens.size()]);
           const auto r = post(kRefreshPath, h, "");
           if (!r) break;
-          if (r->status != 200 || field_of(*r, "id_token").empty()) {
+          if (r->status != 200 || r->string_field("id_token").empty()) {
             record_failure("refresh: " + r->describe());
           } else {
             ++refreshes_;
@@ -159,8 +150,8 @@ class CrashSafety : public ::testing::Test {
           const auto flow = post(kLoginPath, env_->login_headers(register_client_),
                                  boost::json::serialize(boost::json::object{{"code", code}}));
           if (!flow) break;
-          const std::string state = field_of(*flow, "state_token");
-          if (field_of(*flow, "status") != "USER_REGISTER" || state.empty()) {
+          const std::string state = flow->string_field("state_token");
+          if (flow->string_field("status") != "USER_REGISTER" || state.empty()) {
             record_failure("register flow: " + flow->describe());
             break;
           }
@@ -195,8 +186,8 @@ class CrashSafety : public ::testing::Test {
             record_failure("register-bind: " + done->describe());
             break;
           }
-          record_success(
-              {register_client_, u.user_key, subject_of(*done), field_of(*done, "session_token")});
+          record_success({register_client_, u.user_key, subject_of(*done),
+                          done->string_field("session_token")});
           ++register_binds_;
           break;
         }

@@ -55,22 +55,13 @@ struct Answer {
   bool sent_after_restart = false;     // sent once the restarted cluster was accepting again
 };
 
-std::string json_field(const HttpResult& r, std::string_view key) {
-  try {
-    const boost::json::value v = r.json();
-    return v.is_object() ? string_at(v.as_object(), key) : std::string();
-  } catch (const std::exception&) {
-    return {};
-  }
-}
-
 bool is_success_answer(const Answer& a) {
-  return a.response && a.response->status == 200 && json_field(*a.response, "status") == "SUCCESS";
+  return a.response && a.response->status == 200 && a.response->string_field("status") == "SUCCESS";
 }
 
 bool is_busy_answer(const Answer& a) {
   return a.response && a.response->status == 500 &&
-         json_field(*a.response, "error_code") == kSystemBusy;
+         a.response->string_field("error_code") == kSystemBusy;
 }
 
 std::string describe(const Answer& a) {
@@ -204,7 +195,7 @@ std::vector<const Answer*> expect_whole_logins(Env& env, const std::vector<Answe
     const auto linked = user_of_openid.find(a.openid);
     if (is_success_answer(a)) {
       ++successes;
-      const std::string token = json_field(*a.response, "session_token");
+      const std::string token = a.response->string_field("session_token");
       const auto session = user_of_session.find(sha256_hex(token));
       if (linked == user_of_openid.end() || session == user_of_session.end() ||
           session->second != linked->second) {

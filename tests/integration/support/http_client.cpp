@@ -63,6 +63,14 @@ boost::json::value HttpResult::json() const {
   return v;
 }
 
+std::string HttpResult::string_field(std::string_view key) const {
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(body, ec);
+  if (ec || !v.is_object()) return {};
+  const boost::json::value* field = v.as_object().if_contains(key);
+  return field != nullptr && field->is_string() ? std::string(field->as_string()) : std::string();
+}
+
 std::string HttpResult::describe() const {
   return "HTTP " + std::to_string(status) + " " + body;
 }

@@ -33,6 +33,9 @@ struct HttpResult {
   std::optional<std::string> header(std::string_view name) const;
   // The body parsed as JSON; throws with the body in the message when it is not JSON.
   boost::json::value json() const;
+  // The string at `key` of a JSON object body; "" when the body is not such an object or the
+  // field is absent or not a string (load tests read answers that may be torn or HTML).
+  std::string string_field(std::string_view key) const;
   // "HTTP 400 {...}" for assertion messages.
   std::string describe() const;
 };
